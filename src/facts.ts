@@ -1,0 +1,77 @@
+// The facts that several places need, defined once.
+//
+// The Pulumi program, the image checks, the actions and every test read them from here; the Dockerfile cannot
+// import TypeScript, so tests/image asserts that it states the same values.
+
+/** The non-root user the sandbox runs as. ubuntu:24.04's `ubuntu` user is removed so this one gets uid 1000. */
+export const SANDBOX_USER = {
+  name: "opencode",
+  uid: 1000,
+  gid: 1000,
+  home: "/home/opencode",
+} as const;
+
+/** opencode web listens here inside the container. */
+export const SANDBOX_PORT = 3000;
+
+/** opencode's health route: answers `{"healthy":true,"version":"..."}` (behind basic auth when a password is set). */
+export const HEALTH_ROUTE = "/global/health";
+
+/** Environment variables opencode reads for HTTP basic auth on every route. */
+export const AUTH_ENV = {
+  password: "OPENCODE_SERVER_PASSWORD",
+  username: "OPENCODE_SERVER_USERNAME",
+} as const;
+
+/** The basic-auth user name opencode expects when OPENCODE_SERVER_USERNAME is unset. */
+export const DEFAULT_AUTH_USERNAME = "opencode";
+
+/**
+ * The three things that outlive every container, and where they are mounted.
+ * opencode follows XDG: its SQLite session database lives in ~/.local/share/opencode (not ~/.opencode).
+ */
+export const VOLUMES = {
+  sessions: `${SANDBOX_USER.home}/.local/share/opencode`,
+  projects: `${SANDBOX_USER.home}/workspace`,
+  config: `${SANDBOX_USER.home}/.config`,
+} as const;
+
+export type VolumeKind = keyof typeof VOLUMES;
+export const VOLUME_KINDS = Object.keys(VOLUMES) as VolumeKind[];
+
+/** Where the user's projects live (the working directory of a shell in the sandbox). */
+export const WORKSPACE_DIR = VOLUMES.projects;
+
+/** Published image names: Docker Hub is the primary, GHCR the mirror (pull order: Docker Hub, then GHCR). */
+export const IMAGE_NAMES = {
+  dockerHub: "docker.io/prizz/opencode-cloud-sandbox",
+  ghcr: "ghcr.io/prizz/opencode-cloud-sandbox",
+} as const;
+
+/** The tag the real-engine tier gives the sandbox it builds from image/Dockerfile; other checks use it. */
+export const TEST_LOCAL_IMAGE = "opencode-cloud-sandbox:test-local";
+
+/** The platforms the image is published for. */
+export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** Docker labels and their prefix; every volume and container we create carries `managed-by`. */
+export const LABEL_PREFIX = "dev.opencode-cloud";
+export const LABELS = {
+  managedBy: `${LABEL_PREFIX}.managed-by`,
+  stack: `${LABEL_PREFIX}.stack`,
+  volumeKind: `${LABEL_PREFIX}.volume`,
+} as const;
+export const MANAGED_BY = "opencode-cloud";
+
+/** Paths inside the image that tools and tests rely on. */
+export const IMAGE_PATHS = {
+  entrypoint: "/usr/local/bin/opencode-entrypoint",
+  healthcheck: "/usr/local/bin/opencode-healthcheck",
+  selfTest: "/usr/local/bin/opencode-selftest",
+  toolManifest: "/usr/local/share/opencode-cloud/tools.json",
+  tini: "/usr/bin/tini",
+} as const;
+
+/** The line the in-image self-test prints on success: `N/N tools ok`. */
+export const SELF_TEST_OK = /^(\d+)\/(\d+) tools ok$/m;
