@@ -75,3 +75,21 @@ export const IMAGE_PATHS = {
 
 /** The line the in-image self-test prints on success: `N/N tools ok`. */
 export const SELF_TEST_OK = /^(\d+)\/(\d+) tools ok$/m;
+
+/**
+ * The real-engine tier's machine-wide environment (scripts/ci-env.sh sets it up, tests/integration and bench/ use it).
+ * `dir` outlives clones on the same machine: caches (the Debian rootfs), registry storage, logs and `env.json`,
+ * the settings file tests read (URLs, push credentials). The two registries listen on loopback only and stand in
+ * for Docker Hub and GHCR, each behind the bearer-token endpoint, as the real ones are.
+ */
+export const CI_ENV = {
+  dir: "/var/tmp/opencode-cloud-ci",
+  settingsFile: "env.json",
+  baseImage: "local/debian:bookworm",
+  host: "127.0.0.1",
+  tokenServerPort: 5050,
+  registries: {
+    dockerHub: { port: 5051, host: "docker.io", service: "registry.docker.io" },
+    ghcr: { port: 5052, host: "ghcr.io", service: "ghcr.io" },
+  },
+} as const;

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Sets up the real-engine tier on this machine; idempotent, reuses whatever already runs. Called by .ci/run after
+# `npm ci` (it needs node_modules for its helpers); a developer can run it by hand (as root).
+#   1. apt packages: docker.io, debootstrap, docker-registry, openssl (only those missing)
+#   2. the Docker engine: started with nohup when `docker info` does not answer (no systemd here)
+#   3. the local Debian base image, from debootstrap minbase + docker import (rootfs tarball cached)
+#   4. two registries on loopback standing in for Docker Hub and GHCR, behind one bearer-token endpoint
+#   5. the sandbox image built from image/Dockerfile, tagged as TEST_LOCAL_IMAGE
+# Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+started=$(date +%s)
+log() { printf '[ci-env %3ds] %s\n' "$(( $(date +%s) - started ))" "$*"; }
+die() { printf '[ci-env] FAILED: %s\n' "$*" >&2; exit 1; }
+
+[ -x node_modules/.bin/tsx ] || die "node_modules/.bin/tsx missing: run npm ci first"
+eval "$(node_modules/.bin/tsx scripts/ci-env/facts.ts)"
+mkdir -p "$CI_ENV_DIR"
+# The 20.10 client: its built-in BuildKit works; the 28.x client first on PATH has no buildx.
+DOCKER=/usr/bin/docker
+
+# 1. packages ------------------------------------------------------------------------------------------------
+need=()
+[ -x /usr/bin/dockerd ] && [ -x /usr/bin/docker ] || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  log "apt-get install ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >"$CI_ENV_DIR/apt.log" 2>&1 \
+    || { tail -20 "$CI_ENV_DIR/apt.log" >&2; die "apt-get install ${need[*]} failed (log: $CI_ENV_DIR/apt.log)"; }
+fi
+
+# 2. engine ---------------------------------------------------------------------------------------------------
+if ! $DOCKER info >/dev/null 2>&1; then
+  pgrep -x dockerd >/dev/null && die "a dockerd runs but does not answer; see $CI_ENV_DIR/dockerd.log"
+  log "starting dockerd"
+  nohup dockerd >"$CI_ENV_DIR/dockerd.log" 2>&1 </dev/null &
+  for _ in $(seq 1 120); do $DOCKER info >/dev/null 2>&1 && break; sleep 0.5; done
+  $DOCKER info >/dev/null 2>&1 || { tail -20 "$CI_ENV_DIR/dockerd.log" >&2; die "dockerd did not answer within 60 s"; }
+fi
+log "engine $($DOCKER version --format '{{.Server.Version}}')"
+
+# 3. base image -----------------------------------------------------------------------------------------------
+if ! $DOCKER image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+  rootfs_tar="$CI_ENV_DIR/debian-bookworm-minbase.tar"
+  if [ ! -s "$rootfs_tar" ]; then
+    log "debootstrap bookworm (minbase)"
+    tmp=$(mktemp -d "$CI_ENV_DIR/rootfs.XXXXXX")
+    debootstrap --variant=minbase bookworm "$tmp" >"$CI_ENV_DIR/debootstrap.log" 2>&1 \
+      || { tail -20 "$CI_ENV_DIR/debootstrap.log" >&2; die "debootstrap failed"; }
+    tar -C "$tmp" -cf "$rootfs_tar.part" . && mv "$rootfs_tar.part" "$rootfs_tar"
+    rm -rf "$tmp"
+  fi
+  log "docker import $BASE_IMAGE"
+  $DOCKER import "$rootfs_tar" "$BASE_IMAGE" >/dev/null
+fi
+
+# 4. registries and token endpoint ----------------------------------------------------------------------------
+auth_dir="$CI_ENV_DIR/auth"
+mkdir -p "$auth_dir"
+if [ ! -s "$auth_dir/cert.pem" ]; then
+  log "token signing key"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=opencode-cloud-ci token issuer" \
+    -keyout "$auth_dir/key.pem" -out "$auth_dir/cert.pem" 2>/dev/null
+fi
+[ -s "$auth_dir/push-password" ] || openssl rand -hex 16 >"$auth_dir/push-password"
+chmod 600 "$auth_dir/key.pem" "$auth_dir/push-password"
+PUSH_USER=ci-pusher
+PUSH_PASSWORD=$(cat "$auth_dir/push-password")
+ISSUER=opencode-cloud-ci
+realm="http://$LOOPBACK:$TOKEN_PORT/token"
+
+answers() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null || true; }
+wait_for() { # URL EXPECTED-CODE WHAT LOG
+  for _ in $(seq 1 60); do [ "$(answers "$1")" = "$2" ] && return 0; sleep 0.25; done
+  tail -20 "$4" >&2; die "$3 did not answer $2 at $1"
+}
+command -v curl >/dev/null || die "curl missing"
+
+if [ "$(answers "http://$LOOPBACK:$TOKEN_PORT/healthz")" != 200 ]; then
+  log "starting token server on $LOOPBACK:$TOKEN_PORT"
+  nohup "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/ci-env/token-server.ts" "$TOKEN_PORT" \
+    "$auth_dir/key.pem" "$auth_dir/cert.pem" "$ISSUER" "$PUSH_USER" "$PUSH_PASSWORD" \
+    >"$CI_ENV_DIR/token-server.log" 2>&1 </dev/null &
+  wait_for "http://$LOOPBACK:$TOKEN_PORT/healthz" 200 "token server" "$CI_ENV_DIR/token-server.log"
+fi
+
+start_registry() { # NAME PORT SERVICE
+  local name=$1 port=$2 service=$3 dir="$CI_ENV_DIR/registry-$1"
+  mkdir -p "$dir/data"
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: info
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: $LOOPBACK:$port
+auth:
+  token:
+    realm: $realm
+    service: $service
+    issuer: $ISSUER
+    rootcertbundle: $auth_dir/cert.pem
+YAML
+  # /v2/ answers 401 with a bearer challenge when the registry runs with token auth.
+  if [ "$(answers "http://$LOOPBACK:$port/v2/")" != 401 ]; then
+    log "starting registry $name on $LOOPBACK:$port (service $service)"
+    nohup docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
+    wait_for "http://$LOOPBACK:$port/v2/" 401 "registry $name" "$dir/registry.log"
+  fi
+}
+start_registry dockerhub "$HUB_PORT" "$HUB_SERVICE"
+start_registry ghcr "$GHCR_PORT" "$GHCR_SERVICE"
+
+# The settings tests read (mode 600: it holds the push password).
+umask 077
+cat >"$CI_ENV_SETTINGS" <<JSON
+{
+  "tokenRealm": "$realm",
+  "pushUser": "$PUSH_USER",
+  "pushPassword": "$PUSH_PASSWORD",
+  "registries": {
+    "dockerHub": { "url": "http://$LOOPBACK:$HUB_PORT", "address": "$LOOPBACK:$HUB_PORT", "service": "$HUB_SERVICE" },
+    "ghcr": { "url": "http://$LOOPBACK:$GHCR_PORT", "address": "$LOOPBACK:$GHCR_PORT", "service": "$GHCR_SERVICE" }
+  },
+  "baseImage": "$BASE_IMAGE",
+  "testLocalImage": "$TEST_LOCAL_IMAGE"
+}
+JSON
+umask 022
+
+# 5. the sandbox image ------------------------------------------------------------------------------------------
+[ -f image/Dockerfile ] || die "image/Dockerfile missing: the sandbox image cannot be built"
+log "building $TEST_LOCAL_IMAGE from image/Dockerfile"
+DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg TOOLSET=runtime \
+  -t "$TEST_LOCAL_IMAGE" image/ >"$CI_ENV_DIR/image-build.log" 2>&1 \
+  || { tail -40 "$CI_ENV_DIR/image-build.log" >&2; die "building $TEST_LOCAL_IMAGE failed (log: $CI_ENV_DIR/image-build.log)"; }
+log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"

@@ -1,0 +1,20 @@
+// Prints the facts scripts/ci-env.sh needs as shell assignments, so the shell script restates none of them.
+// Usage: eval "$(node_modules/.bin/tsx scripts/ci-env/facts.ts)"
+import { CI_ENV, TEST_LOCAL_IMAGE } from "../../src/facts.js";
+
+const quote = (v: string | number): string => `'${String(v).replaceAll("'", `'\\''`)}'`;
+
+const vars: Record<string, string | number> = {
+  CI_ENV_DIR: CI_ENV.dir,
+  CI_ENV_SETTINGS: `${CI_ENV.dir}/${CI_ENV.settingsFile}`,
+  BASE_IMAGE: CI_ENV.baseImage,
+  TEST_LOCAL_IMAGE,
+  LOOPBACK: CI_ENV.host,
+  TOKEN_PORT: CI_ENV.tokenServerPort,
+  HUB_PORT: CI_ENV.registries.dockerHub.port,
+  HUB_SERVICE: CI_ENV.registries.dockerHub.service,
+  GHCR_PORT: CI_ENV.registries.ghcr.port,
+  GHCR_SERVICE: CI_ENV.registries.ghcr.service,
+};
+
+for (const [k, v] of Object.entries(vars)) console.log(`${k}=${quote(v)}`);
