@@ -1,0 +1,17 @@
+// Entry point: Pulumi calls the default export and takes what it returns as the stack outputs.
+// It only composes: `opencode-cloud:mode` picks the sandbox program (default) or the release program.
+
+import { readRawConfig } from "./src/config/read.js";
+import { parseMode } from "./src/config/settings.js";
+import { sandboxProgram, type ProgramDeps } from "./src/sandbox/program.js";
+
+/** The release program's module (src/release/program.ts), loaded only in release mode. */
+const RELEASE_PROGRAM = "./src/release/program.js";
+
+export default async function program(deps: ProgramDeps = {}): Promise<Record<string, unknown>> {
+  if (parseMode(readRawConfig()) === "release") {
+    const release = (await import(RELEASE_PROGRAM)) as { releaseProgram: () => Promise<Record<string, unknown>> };
+    return release.releaseProgram();
+  }
+  return { ...(await sandboxProgram(deps)) };
+}
