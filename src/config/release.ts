@@ -1,0 +1,286 @@
+// Release stack config -> validated release settings. Read once, validated once (every problem reported together),
+// handed down as plain typed values. Registry tokens never pass through plain config: a token in the stack must be a
+// `secure:` value (a plain one is refused), or it comes from the environment GitHub fills from its secrets; either
+// way it travels as a Secret and reaches resources as a Pulumi secret, so state holds it encrypted.
+
+import { IMAGE_NAMES, PLATFORMS, type Platform } from "../facts.js";
+import { InvalidReferenceError, parseReference } from "../oci/reference.js";
+import { ConfigError, ConfigErrors } from "./errors.js";
+import { readRawConfig } from "./read.js";
+import { fullKey, type KeySpec } from "./schema.js";
+import { Secret } from "./secret.js";
+import type { RawConfig } from "./settings.js";
+
+export const RELEASE_STRATEGIES = ["native", "qemu"] as const;
+export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
+/** native: `build` one platform per runner, then `merge` them into one index per registry. qemu: `all` in one job. */
+export const RELEASE_ROLES = ["build", "merge", "all"] as const;
+export type ReleaseRole = (typeof RELEASE_ROLES)[number];
+
+export const REGISTRY_KEYS = ["dockerHub", "ghcr"] as const;
+export type RegistryKey = (typeof REGISTRY_KEYS)[number];
+
+/**
+ * The release keys (without the `opencode-cloud:` namespace): type, default and description. Pulumi.yaml declares the
+ * same table (tests/release/config.test.ts compares them). An empty string means "not set".
+ */
+export const RELEASE_CONFIG = {
+  releaseStrategy: {
+    type: "string",
+    default: "native",
+    description: "Release builds: `native` (one runner per platform, merged into an index per registry) or `qemu` (one multi-platform build).",
+  },
+  releaseRole: {
+    type: "string",
+    default: "",
+    description: "Release stack role with strategy native: `build` (one platform, pushed by digest) or `merge` (tags: an index per registry); `all` with qemu.",
+  },
+  releasePlatform: {
+    type: "string",
+    default: "",
+    description: "The platform a `build` release stack builds: `linux/amd64` or `linux/arm64`.",
+  },
+  releasePlatforms: {
+    type: "string",
+    default: "linux/amd64,linux/arm64",
+    description: "Comma-separated platforms a `merge` or `all` release stack publishes.",
+  },
+  releasePush: {
+    type: "boolean",
+    default: true,
+    description: "Push release images (false: build only).",
+  },
+  releaseFreshBase: {
+    type: "boolean",
+    default: false,
+    description: "Pull the base image again and build without cache (the weekly rebuild).",
+  },
+  releaseContext: {
+    type: "string",
+    default: "image",
+    description: "Docker build context of the release image, relative to the project.",
+  },
+  releaseDockerfile: {
+    type: "string",
+    default: "image/Dockerfile",
+    description: "Dockerfile of the release image, relative to the project.",
+  },
+  releaseCacheTag: {
+    type: "string",
+    default: "buildcache",
+    description: "Registry cache tag prefix: the cache of each architecture is `<Docker Hub image>:<prefix>-<arch>`.",
+  },
+  releaseDefaultBranch: {
+    type: "string",
+    default: "main",
+    description: "The branch whose builds publish `edge` and write the build caches.",
+  },
+  releaseDockerHubImage: {
+    type: "string",
+    default: IMAGE_NAMES.dockerHub,
+    description: "Docker Hub image the release publishes (primary).",
+  },
+  releaseGhcrImage: {
+    type: "string",
+    default: IMAGE_NAMES.ghcr,
+    description: "GHCR image the release publishes (mirror).",
+  },
+  releaseDockerHubUsername: {
+    type: "string",
+    default: "",
+    description: "Docker Hub user that pushes (empty: the DOCKERHUB_USERNAME environment variable).",
+  },
+  releaseDockerHubToken: {
+    type: "string",
+    default: "",
+    description: "Docker Hub access token, set with `pulumi config set --secret` (empty: the DOCKERHUB_TOKEN environment variable).",
+  },
+  releaseGhcrUsername: {
+    type: "string",
+    default: "",
+    description: "GHCR user that pushes (empty: GHCR_USERNAME, then GITHUB_ACTOR).",
+  },
+  releaseGhcrToken: {
+    type: "string",
+    default: "",
+    description: "GHCR token, set with `pulumi config set --secret` (empty: GHCR_TOKEN, then GITHUB_TOKEN).",
+  },
+} as const satisfies Record<string, KeySpec>;
+
+export type ReleaseKey = keyof typeof RELEASE_CONFIG;
+/** Where each registry's credentials come from when the stack config has none (GitHub secrets as env). */
+export const CREDENTIAL_ENV: Record<RegistryKey, { username: readonly string[]; token: readonly string[] }> = {
+  dockerHub: { username: ["DOCKERHUB_USERNAME"], token: ["DOCKERHUB_TOKEN"] },
+  ghcr: { username: ["GHCR_USERNAME", "GITHUB_ACTOR"], token: ["GHCR_TOKEN", "GITHUB_TOKEN"] },
+};
+
+export interface RegistryTarget {
+  readonly key: RegistryKey;
+  /** `registry/repository`, normalised (docker.io/prizz/opencode-cloud-sandbox). */
+  readonly image: string;
+  /** The registry host (docker.io, ghcr.io). */
+  readonly address: string;
+}
+
+export interface RegistryCredentials {
+  readonly username: string;
+  /** From a `secure:` config value or a GitHub secret; the program hands it to resources as a Pulumi secret. */
+  readonly password: Secret;
+}
+
+export interface ReleaseSettings {
+  readonly strategy: ReleaseStrategy;
+  readonly role: ReleaseRole;
+  /** The platforms this stack builds: one for `build`; every published one for `merge` (expected) and `all`. */
+  readonly platforms: readonly Platform[];
+  readonly push: boolean;
+  /** Pull the base again and build without any cache (weekly rebuild). */
+  readonly freshBase: boolean;
+  readonly context: string;
+  readonly dockerfile: string;
+  /** Registry cache tags are `<image>:<cacheTag>-<arch>`. */
+  readonly cacheTag: string;
+  readonly defaultBranch: string;
+  /** Docker Hub first (primary), then GHCR. */
+  readonly registries: readonly RegistryTarget[];
+  /** Push credentials per registry, where config or environment has both parts. */
+  readonly credentials: Readonly<Partial<Record<RegistryKey, RegistryCredentials>>>;
+}
+
+const CACHE_TAG_RE = /^[a-z0-9][a-z0-9_.-]{0,100}$/;
+const BRANCH_RE = /^[A-Za-z0-9._/-]+$/;
+const CREDENTIAL_KEYS: Record<RegistryKey, { username: ReleaseKey; token: ReleaseKey }> = {
+  dockerHub: { username: "releaseDockerHubUsername", token: "releaseDockerHubToken" },
+  ghcr: { username: "releaseGhcrUsername", token: "releaseGhcrToken" },
+};
+
+/**
+ * Validates the release keys of one stack (project defaults merged, "" meaning unset) and the credentials the
+ * environment offers; throws ConfigErrors listing every problem.
+ */
+export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys">, env: NodeJS.ProcessEnv = {}): ReleaseSettings {
+  const errors: ConfigError[] = [];
+  const fail = (name: ReleaseKey, problem: string, allowed: string): undefined => {
+    errors.push(new ConfigError(fullKey(name), problem, allowed));
+    return undefined;
+  };
+  const str = (name: ReleaseKey): string => raw.values[fullKey(name)] ?? String(RELEASE_CONFIG[name].default);
+  const oneOf = <T extends string>(name: ReleaseKey, allowed: readonly T[]): T | undefined => {
+    const value = str(name);
+    if (value === "") return undefined;
+    return (allowed as readonly string[]).includes(value) ? (value as T) : fail(name, `"${value}" is not a choice`, allowed.join(" | "));
+  };
+  const bool = (name: ReleaseKey): boolean => {
+    const value = str(name);
+    if (value === "true" || value === "false") return value === "true";
+    fail(name, `"${value}" is not a boolean`, "true | false");
+    return RELEASE_CONFIG[name].default === true;
+  };
+  const text = (name: ReleaseKey, re: RegExp, allowed: string): string => {
+    const value = str(name);
+    if (!re.test(value)) fail(name, `"${value}" is not valid`, allowed);
+    return value;
+  };
+  const image = (name: ReleaseKey): RegistryTarget["image"] => {
+    const value = str(name);
+    const allowed = "an image name without tag or digest, e.g. docker.io/owner/name";
+    try {
+      const ref = parseReference(value);
+      if (ref.tag !== undefined || ref.digest !== undefined) fail(name, `"${value}" carries a tag or digest`, allowed);
+      return ref.name;
+    } catch (e) {
+      if (!(e instanceof InvalidReferenceError)) throw e;
+      fail(name, e.reason, allowed);
+      return value;
+    }
+  };
+
+  // Strategy and role.
+  const strategy = oneOf("releaseStrategy", RELEASE_STRATEGIES) ?? fail("releaseStrategy", "is empty", RELEASE_STRATEGIES.join(" | ")) ?? "native";
+  const roleValue = oneOf("releaseRole", RELEASE_ROLES);
+  let role: ReleaseRole = strategy === "qemu" ? "all" : "build";
+  if (strategy === "qemu") {
+    if (roleValue !== undefined && roleValue !== "all") {
+      fail("releaseRole", `"${roleValue}" does not go with releaseStrategy qemu (one job builds every platform)`, "all, or leave it empty");
+    }
+  } else if (roleValue === undefined) {
+    if (str("releaseRole") === "") fail("releaseRole", "is required with releaseStrategy native", "build (one platform per runner) | merge (one index per registry)");
+  } else if (roleValue === "all") {
+    fail("releaseRole", `"all" needs releaseStrategy qemu`, "build | merge");
+  } else {
+    role = roleValue;
+  }
+
+  // Platforms.
+  let platforms: readonly Platform[] = PLATFORMS;
+  const listed = str("releasePlatforms").split(",").map((p) => p.trim()).filter((p) => p !== "");
+  if (listed.length === 0 || !listed.every((p) => (PLATFORMS as readonly string[]).includes(p)) || new Set(listed).size !== listed.length) {
+    fail("releasePlatforms", `"${str("releasePlatforms")}" is not a list of distinct platforms`, `a comma-separated, non-empty list of ${PLATFORMS.join(", ")}`);
+  } else {
+    platforms = listed as Platform[];
+  }
+  const platform = oneOf("releasePlatform", PLATFORMS);
+  if (role === "build" && roleValue === "build") {
+    if (platform !== undefined) platforms = [platform];
+    else if (str("releasePlatform") === "") fail("releasePlatform", "is required with releaseRole build", PLATFORMS.join(" | "));
+  } else if (str("releasePlatform") !== "" && roleValue !== undefined) {
+    fail("releasePlatform", `is only for releaseRole build, not ${role}`, `leave it empty; ${role} publishes ${fullKey("releasePlatforms")}`);
+  }
+
+  // Registries.
+  const target = (key: RegistryKey, name: ReleaseKey): RegistryTarget => {
+    const value = image(name);
+    return { key, image: value, address: value.slice(0, Math.max(0, value.indexOf("/"))) };
+  };
+  const registries = [target("dockerHub", "releaseDockerHubImage"), target("ghcr", "releaseGhcrImage")];
+  if (registries[0]!.image === registries[1]!.image) {
+    fail("releaseGhcrImage", `is the same image as ${fullKey("releaseDockerHubImage")}`, "two different image names");
+  }
+
+  // Credentials: config (the token must be a secret), else the environment.
+  const credentials: Partial<Record<RegistryKey, RegistryCredentials>> = {};
+  for (const registry of REGISTRY_KEYS) {
+    const keys = CREDENTIAL_KEYS[registry];
+    const configToken = str(keys.token);
+    if (configToken !== "" && !raw.secretKeys.has(fullKey(keys.token))) {
+      fail(keys.token, "is stored as plain text", `a secret: pulumi config set --secret ${fullKey(keys.token)} (or leave it empty and set ${CREDENTIAL_ENV[registry].token.join(" or ")} from a GitHub secret)`);
+      continue;
+    }
+    const fromEnv = (vars: readonly string[]) => vars.map((v) => env[v]).find((v) => v !== undefined && v !== "");
+    const username = str(keys.username) || fromEnv(CREDENTIAL_ENV[registry].username);
+    const token = configToken || fromEnv(CREDENTIAL_ENV[registry].token);
+    if (username && token) credentials[registry] = { username, password: new Secret(token) };
+  }
+
+  const settings: ReleaseSettings = {
+    strategy,
+    role,
+    platforms,
+    push: bool("releasePush"),
+    freshBase: bool("releaseFreshBase"),
+    context: text("releaseContext", /^[^\0]+$/, "a directory relative to the project"),
+    dockerfile: text("releaseDockerfile", /^[^\0]+$/, "a file path relative to the project"),
+    cacheTag: text("releaseCacheTag", CACHE_TAG_RE, "lowercase letters, digits, . _ - (a tag prefix)"),
+    defaultBranch: text("releaseDefaultBranch", BRANCH_RE, "a branch name"),
+    registries,
+    credentials,
+  };
+  if (errors.length > 0) throw new ConfigErrors(errors);
+  return settings;
+}
+
+/** Reads the release keys from the config the CLI handed this process, and the credentials from `env`. */
+export function readReleaseSettings(env: NodeJS.ProcessEnv): ReleaseSettings {
+  return parseReleaseSettings(readRawConfig(), env);
+}
+
+/** The error for a pushing stack without credentials for a registry, naming both places they may come from. */
+export function missingCredentials(registry: RegistryKey): ConfigError {
+  const keys = CREDENTIAL_KEYS[registry];
+  const env = CREDENTIAL_ENV[registry];
+  return new ConfigError(
+    fullKey(keys.token),
+    `no push credentials for ${registry}`,
+    `${fullKey(keys.username)} plus ${fullKey(keys.token)} (set with --secret), or ${env.username.join("/")} plus ${env.token.join("/")} in the environment from GitHub secrets`,
+  );
+}

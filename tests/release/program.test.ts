@@ -1,0 +1,288 @@
+// The release stacks under Pulumi mocks, with the CI environment set as GitHub Actions sets it. The registries are
+// the one faked edge (src/release/gateway.ts); tags, labels, caches, checks and decisions are the real code.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import { IMAGE_NAMES, PLATFORMS } from "../../src/facts.js";
+import type { RegistryTarget } from "../../src/config/release.js";
+import type { PlatformManifests } from "../../src/release/publish.js";
+import { parseReleaseSettings } from "../../src/config/release.js";
+import { runRelease } from "../../src/release/program.js";
+import { effectiveConfig, fakeDigest, runProgram, TYPES, type ConfigValue, type DeclaredResource, type ProgramRun } from "../support/program.js";
+
+// The registries as the gateway sees them: per image, reference (tag or digest) -> platform manifests.
+const registry = vi.hoisted(() => ({
+  down: new Set<string>(),
+  content: new Map<string, Map<string, Record<string, string>>>(),
+  calls: [] as string[],
+}));
+
+vi.mock("../../src/release/gateway.js", () => ({
+  defaultGateway: () => ({
+    check: async (target: RegistryTarget) => {
+      registry.calls.push(`check ${target.key}`);
+      return registry.down.has(target.key) ? "GET /v2/ answered 503" : undefined;
+    },
+    platformManifests: async (target: RegistryTarget, reference: string): Promise<PlatformManifests | undefined> => {
+      registry.calls.push(`manifests ${target.image}:${reference}`);
+      return registry.content.get(target.image)?.get(reference);
+    },
+  }),
+}));
+
+const SHA = "89abcdef0123456789abcdef0123456789abcdef";
+const CI_ENV = {
+  GITHUB_SHA: SHA,
+  GITHUB_SERVER_URL: "https://github.com",
+  GITHUB_REPOSITORY: "prizz/opencode-cloud",
+  GITHUB_RUN_ID: "123456789",
+  SOURCE_DATE_EPOCH: "1763942400",
+  OPENCODE_CLOUD_RELEASE_TAGS: "v1.0.0\nv1.1.0\nv2.0.0",
+  DOCKERHUB_USERNAME: "prizz",
+  DOCKERHUB_TOKEN: "dckr_pat_from_a_github_secret",
+  GITHUB_ACTOR: "prizz-bot",
+  GITHUB_TOKEN: "ghs_from_the_workflow_token",
+};
+const DH = IMAGE_NAMES.dockerHub;
+const GH = IMAGE_NAMES.ghcr;
+const AMD = fakeDigest("amd64 build");
+const ARM = fakeDigest("arm64 build");
+const DIGESTS = JSON.stringify({ dockerHub: { "linux/amd64": AMD, "linux/arm64": ARM }, ghcr: { "linux/amd64": AMD, "linux/arm64": ARM } });
+
+function publishBuilds(image: string): void {
+  const refs = registry.content.get(image) ?? new Map<string, Record<string, string>>();
+  refs.set(AMD, { "linux/amd64": fakeDigest("amd64 manifest") });
+  refs.set(ARM, { "linux/arm64": fakeDigest("arm64 manifest") });
+  registry.content.set(image, refs);
+}
+
+/**
+ * The program up to the point where it fails, outside the Pulumi stack (a program that throws inside the mocked
+ * stack also leaves unhandled rejections behind): the same stack file and config, the same code path.
+ */
+async function failureOf(stackFile: string, overrides: Record<string, ConfigValue | null> = {}): Promise<Error> {
+  try {
+    const config = effectiveConfig({ stackFile, overrides });
+    const settings = parseReleaseSettings({ values: config.values, secretKeys: new Set(config.secretKeys) }, process.env);
+    await runRelease(process.env, { settings, dryRun: false });
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("the release program did not fail");
+}
+
+function setEnv(values: Record<string, string | undefined>): void {
+  for (const [k, v] of Object.entries(values)) vi.stubEnv(k, v);
+}
+
+beforeEach(() => {
+  registry.down.clear();
+  registry.content.clear();
+  registry.calls.length = 0;
+  for (const k of ["DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN", "GITHUB_ACTOR", "GITHUB_TOKEN", "GHCR_TOKEN", "GHCR_USERNAME", "OPENCODE_CLOUD_PLATFORM_DIGESTS"]) vi.stubEnv(k, undefined);
+  setEnv(CI_ENV);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+const images = (run: ProgramRun) => run.resources.filter((r) => r.type === TYPES.buildImage);
+const indexes = (run: ProgramRun) => run.resources.filter((r) => r.type === "docker-build:index:Index");
+type Export = { registry: { names: string[]; push: boolean; pushByDigest?: boolean; annotations: Record<string, string> } };
+const exportOf = (r: DeclaredResource) => (r.inputs["exports"] as Export[])[0]!.registry;
+
+describe("build stacks (native runners, one platform each)", () => {
+  it.each([
+    ["release-amd64", "linux/amd64", "amd64"],
+    ["release-arm64", "linux/arm64", "arm64"],
+  ])("%s builds %s only and pushes it by digest to both registries", async (stackFile, platform, arch) => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0" });
+    const run = await runProgram({ stackFile });
+    const [image, ...more] = images(run);
+    expect(more).toEqual([]);
+    expect(image!.inputs["platforms"]).toEqual([platform]);
+    expect(exportOf(image!)).toMatchObject({ names: [DH, GH], push: true, pushByDigest: true });
+    expect(indexes(run)).toEqual([]);
+    expect(image!.options.retainOnDelete).toBe(true);
+    // Tag builds read main's caches and write none.
+    expect(image!.inputs["cacheFrom"]).toEqual([{ registry: { ref: `${DH}:buildcache-${arch}` } }, { gha: { scope: `buildcache-${arch}` } }]);
+    expect(image!.inputs["cacheTo"]).toEqual([]);
+    expect(run.outputs["digests"]).toEqual({ dockerHub: { [platform]: fakeDigest(`build:release-${arch}-image`) }, ghcr: { [platform]: fakeDigest(`build:release-${arch}-image`) } });
+    expect(run.outputs["tags"]).toEqual(["2.1.0", "2.1", "2", "latest", "sha-89abcde"]);
+  });
+
+  it("main writes the registry cache (mode max) and the GitHub cache", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main" });
+    const run = await runProgram({ stackFile: "release-amd64" });
+    expect(images(run)[0]!.inputs["cacheTo"]).toEqual([
+      { registry: { ref: `${DH}:buildcache-amd64`, mode: "max", imageManifest: true, ociMediaTypes: true, ignoreError: true } },
+      { gha: { scope: "buildcache-amd64", mode: "max", ignoreError: true } },
+    ]);
+    expect(run.outputs["tags"]).toEqual(["edge", "sha-89abcde"]);
+  });
+
+  it("a pull request previews with main's cache, pushes nothing and writes no cache", async () => {
+    setEnv({ GITHUB_REF: "refs/pull/12/merge", DOCKERHUB_TOKEN: undefined, GITHUB_TOKEN: undefined });
+    const run = await runProgram({ stackFile: "release-arm64", preview: true });
+    const image = images(run)[0]!;
+    expect(image.inputs["cacheFrom"]).toHaveLength(2);
+    expect(image.inputs["cacheTo"]).toEqual([]);
+    expect(image.inputs["buildOnPreview"]).toBe(true);
+    expect(registry.calls).toEqual([]);
+  });
+
+  it("a pull request refuses a pushing update", async () => {
+    setEnv({ GITHUB_REF: "refs/pull/12/merge" });
+    expect((await failureOf("release-amd64")).message).toMatch(/GITHUB_REF: .*pull request, which never pushes/);
+  });
+
+  it("passes registry tokens only as secrets", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main" });
+    const run = await runProgram({ stackFile: "release-amd64" });
+    const image = images(run)[0]!;
+    expect(image.secretInputs).toContain("registries");
+    expect(image.inputs["registries"]).toEqual([
+      { address: "docker.io", username: "prizz", password: CI_ENV.DOCKERHUB_TOKEN },
+      { address: "ghcr.io", username: "prizz-bot", password: CI_ENV.GITHUB_TOKEN },
+    ]);
+    expect(JSON.stringify(run.outputs)).not.toContain(CI_ENV.DOCKERHUB_TOKEN);
+  });
+
+  it("takes a secure token from the stack config and refuses a plain one", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main", DOCKERHUB_TOKEN: undefined });
+    const run = await runProgram({ stackFile: "release-amd64", overrides: { "opencode-cloud:releaseDockerHubToken": { secure: "dckr_pat_in_config" } } });
+    expect((images(run)[0]!.inputs["registries"] as { password: string }[])[0]!.password).toBe("dckr_pat_in_config");
+    expect((await failureOf("release-amd64", { "opencode-cloud:releaseDockerHubToken": "dckr_pat_plain" })).message).toMatch(
+      /opencode-cloud:releaseDockerHubToken: is stored as plain text/,
+    );
+  });
+
+  it("refuses to push without credentials, naming the key and the environment", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main", GITHUB_TOKEN: undefined });
+    expect((await failureOf("release-amd64")).message).toMatch(/opencode-cloud:releaseGhcrToken: no push credentials for ghcr.*GHCR_TOKEN\/GITHUB_TOKEN/);
+  });
+
+  it("labels the image with the build metadata, created = the commit time", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0" });
+    const first = await runProgram({ stackFile: "release-amd64" });
+    const labels = images(first)[0]!.inputs["labels"] as Record<string, string>;
+    expect(labels).toMatchObject({
+      "org.opencontainers.image.revision": SHA,
+      "org.opencontainers.image.version": "2.1.0",
+      "org.opencontainers.image.created": "2025-11-24T00:00:00Z",
+      "org.opencontainers.image.source": "https://github.com/prizz/opencode-cloud",
+      "dev.opencode-cloud.ci-run": "https://github.com/prizz/opencode-cloud/actions/runs/123456789",
+      "dev.opencode-cloud.ref-name": "v2.1.0",
+    });
+    expect(labels["dev.opencode-cloud.builder"]).toMatch(/^pulumi-docker-build\/\d+\.\d+\.\d+$/);
+    expect(exportOf(images(first)[0]!).annotations["manifest:org.opencontainers.image.created"]).toBe("2025-11-24T00:00:00Z");
+    expect(images(first)[0]!.inputs["buildArgs"]).toEqual({ SOURCE_DATE_EPOCH: "1763942400" });
+    // Same inputs, later run attempt: the same labels.
+    setEnv({ GITHUB_RUN_ATTEMPT: "2" });
+    const second = await runProgram({ stackFile: "release-amd64" });
+    expect(images(second)[0]!.inputs["labels"]).toEqual(labels);
+  });
+
+  it("leaves out a registry that does not answer and warns; fails when none answers", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main" });
+    registry.down.add("dockerHub");
+    const run = await runProgram({ stackFile: "release-amd64" });
+    expect(exportOf(images(run)[0]!).names).toEqual([GH]);
+    expect(run.outputs["registries"]).toEqual(["ghcr"]);
+    expect(run.outputs["warnings"]).toEqual([expect.stringMatching(/^dockerHub is left out of this release \(GET \/v2\/ answered 503\)/)]);
+    registry.down.add("ghcr");
+    expect((await failureOf("release-amd64")).message).toMatch(/every registry failed, nothing is published/);
+  });
+});
+
+describe("merge stack (one index per tag per registry)", () => {
+  it("tags both registries from the build jobs' digests", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    publishBuilds(DH);
+    publishBuilds(GH);
+    const run = await runProgram({ stackFile: "release" });
+    expect(images(run)).toEqual([]);
+    const tags = indexes(run).map((r) => r.inputs["tag"]);
+    const expected = ["2.1.0", "2.1", "2", "latest", "sha-89abcde"];
+    expect(tags).toEqual([...expected.map((t) => `${DH}:${t}`), ...expected.map((t) => `${GH}:${t}`)]);
+    for (const index of indexes(run)) {
+      const image = String(index.inputs["tag"]).startsWith(DH) ? DH : GH;
+      expect(index.inputs["sources"]).toEqual([`${image}@${AMD}`, `${image}@${ARM}`]);
+      expect(index.secretInputs).toEqual(["registry"]);
+      expect(index.options.retainOnDelete).toBe(true);
+    }
+    expect(run.outputs["digests"]).toEqual({ dockerHub: { "linux/amd64": AMD, "linux/arm64": ARM }, ghcr: { "linux/amd64": AMD, "linux/arm64": ARM } });
+    expect(Object.keys(run.outputs["indexDigests"] as object)).toEqual(["dockerHub", "ghcr"]);
+    expect(registry.calls).toContain(`manifests ${DH}:2.1.0`);
+  });
+
+  it("a hotfix on an older line moves neither latest nor the newer line's tags", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v1.0.1", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    publishBuilds(DH);
+    publishBuilds(GH);
+    const run = await runProgram({ stackFile: "release" });
+    expect(indexes(run).map((r) => r.inputs["tag"]).filter((t) => String(t).startsWith(DH))).toEqual([`${DH}:1.0.1`, `${DH}:1.0`, `${DH}:sha-89abcde`]);
+  });
+
+  it("never overwrites an exact version that points at other images", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.0.0", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    publishBuilds(DH);
+    publishBuilds(GH);
+    registry.content.get(GH)!.set("2.0.0", { "linux/amd64": fakeDigest("older amd64"), "linux/arm64": fakeDigest("arm64 manifest") });
+    expect((await failureOf("release")).message).toMatch(/ghcr.io\/prizz\/opencode-cloud-sandbox:2.0.0 already points at another image \(linux\/amd64/);
+  });
+
+  it("re-running the same release (the version already holds these images) publishes again", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.0.0", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    for (const image of [DH, GH]) {
+      publishBuilds(image);
+      registry.content.get(image)!.set("2.0.0", { "linux/amd64": fakeDigest("amd64 manifest"), "linux/arm64": fakeDigest("arm64 manifest") });
+    }
+    const run = await runProgram({ stackFile: "release" });
+    expect(indexes(run)).toHaveLength(10);
+  });
+
+  it("publishes to one registry when the other lacks a build, and fails when both do", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main", OPENCODE_CLOUD_PLATFORM_DIGESTS: JSON.stringify({ dockerHub: { "linux/amd64": AMD, "linux/arm64": ARM }, ghcr: { "linux/amd64": AMD } }) });
+    publishBuilds(DH);
+    publishBuilds(GH);
+    const run = await runProgram({ stackFile: "release" });
+    expect(indexes(run).map((r) => r.inputs["tag"])).toEqual([`${DH}:edge`, `${DH}:sha-89abcde`]);
+    expect(run.outputs["warnings"]).toEqual([expect.stringContaining("ghcr is left out of this release (the build jobs pushed no linux/arm64 image to it)")]);
+
+    setEnv({ OPENCODE_CLOUD_PLATFORM_DIGESTS: JSON.stringify({ dockerHub: { "linux/amd64": AMD }, ghcr: {} }) });
+    expect((await failureOf("release")).message).toMatch(/every registry failed/);
+  });
+
+  it("refuses digests that are not digests, naming the variable", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main", OPENCODE_CLOUD_PLATFORM_DIGESTS: JSON.stringify({ dockerHub: { "linux/amd64": "latest" } }) });
+    expect((await failureOf("release")).message).toMatch(/OPENCODE_CLOUD_PLATFORM_DIGESTS: dockerHub linux\/amd64: "latest" is not a digest/);
+  });
+
+  it("needs the existing release tags for a tag build", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0", OPENCODE_CLOUD_RELEASE_TAGS: undefined, OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    expect((await failureOf("release")).message).toMatch(/OPENCODE_CLOUD_RELEASE_TAGS: is not set for a tag build/);
+  });
+});
+
+describe("QEMU stack (one multi-platform build)", () => {
+  it("builds every platform in one image and pushes every tag to both registries", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0" });
+    const run = await runProgram({ stackFile: "release-qemu" });
+    const [image, ...more] = images(run);
+    expect(more).toEqual([]);
+    expect(image!.inputs["platforms"]).toEqual([...PLATFORMS]);
+    const names = exportOf(image!).names;
+    expect(names).toContain(`${DH}:latest`);
+    expect(names).toContain(`${GH}:2.1.0`);
+    expect(names).toHaveLength(10);
+    expect(exportOf(image!).annotations["index:org.opencontainers.image.version"]).toBe("2.1.0");
+    expect(image!.inputs["cacheFrom"]).toEqual([{ registry: { ref: `${DH}:buildcache-multi` } }, { gha: { scope: "buildcache-multi" } }]);
+  });
+
+  it("refuses to push an exact version that already exists (its digest is known only after the push)", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.0.0" });
+    registry.content.set(DH, new Map([["2.0.0", { "linux/amd64": fakeDigest("x") }]]));
+    expect((await failureOf("release-qemu")).message).toMatch(/docker.io\/prizz\/opencode-cloud-sandbox:2.0.0 already exists/);
+  });
+});
