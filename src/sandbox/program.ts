@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IMAGE_NAMES, type VolumeKind } from "../facts.js";
 import { readRawConfig } from "../config/read.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
+import { registryResolver } from "../image/resolver.js";
 import { SandboxImage } from "../image/source.js";
 import type { ImageResolver, ResolvedImage } from "../image/types.js";
 import { containerArgs, DOCKER_SOCKET } from "./container.js";
@@ -111,7 +112,7 @@ export async function sandboxProgram(deps: ProgramDeps = {}): Promise<SandboxOut
   const settings = parseSettings(deps.homeDir ? { ...raw, homeDir: deps.homeDir } : raw, PUBLISHED_IMAGES);
   let resolved: ResolvedImage | undefined;
   if (settings.image.source === "pull") {
-    const resolver = deps.resolver ?? (await import("../image/resolver.js")).registryResolver();
+    const resolver = deps.resolver ?? registryResolver();
     resolved = await resolver(settings.image, log);
   }
   const provider = new docker.Provider("docker", {

@@ -1,0 +1,176 @@
+// A small client for the parts of the OCI distribution API this project reads: a manifest's digest for a tag, the
+// cosign signature tag, and the referrers of a digest. Authentication follows the token flow Docker Hub and GHCR
+// use: 401 + WWW-Authenticate Bearer -> token endpoint (anonymous, or basic credentials when known) -> retry.
+
+import { createHash } from "node:crypto";
+import { parseChallenge, tokenUrl, type Challenge } from "./auth.js";
+import type { Credential } from "./credentials.js";
+import { registryBaseUrl, type EndpointOverrides } from "./endpoints.js";
+import { DIGEST_RE } from "./reference.js";
+import { isRetryableStatus, parseRetryAfter, realClock, TransientError, withRetries, type RetryClock } from "./retry.js";
+
+/** Without these Accept types a registry may convert the manifest to schema1, which has another digest. */
+export const MANIFEST_ACCEPT = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+].join(", ");
+
+/** Artifact types of cosign signatures found through the referrers API (sigstore bundle; legacy simple signing). */
+export const SIGNATURE_ARTIFACT_TYPES = ["application/vnd.dev.sigstore.bundle.v0.3+json", "application/vnd.dev.cosign.artifact.sig.v1+json"];
+
+export interface RegistryClientOptions {
+  readonly overrides?: EndpointOverrides;
+  readonly fetch?: typeof fetch;
+  readonly clock?: RetryClock;
+  /** Credentials for a registry host, asked only when the registry demands authentication. */
+  readonly credential?: (host: string) => Promise<Credential | undefined>;
+  /** Per-request timeout. */
+  readonly timeoutMs?: number;
+}
+
+export class RegistryError extends Error {
+  override readonly name = "RegistryError";
+
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The `{"errors":[{"code","message"}]}` body of a distribution API error, as one short string. */
+function errorDetail(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] };
+    const first = parsed.errors?.[0];
+    if (first) return [first.code, first.message].filter(Boolean).join(": ");
+  } catch {
+    // not JSON
+  }
+  return body.trim().slice(0, 200);
+}
+
+export class RegistryClient {
+  private readonly fetch: typeof fetch;
+  private readonly clock: RetryClock;
+  private readonly tokens = new Map<string, string>();
+
+  constructor(private readonly options: RegistryClientOptions = {}) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.clock = options.clock ?? realClock;
+  }
+
+  /** The digest the registry serves for `repository:reference` (tag or digest). */
+  async manifestDigest(host: string, repository: string, reference: string): Promise<string> {
+    const url = `${registryBaseUrl(host, this.options.overrides)}/v2/${repository}/manifests/${reference}`;
+    const head = await this.request(host, repository, url, "HEAD", { Accept: MANIFEST_ACCEPT });
+    if (head.status === 404) throw new RegistryError(`${host}/${repository}:${reference} not found (HTTP 404)`, 404);
+    if (!head.ok) throw new RegistryError(`HEAD ${url} answered HTTP ${head.status}`, head.status);
+    const digest = head.headers.get("docker-content-digest");
+    if (digest) {
+      if (!DIGEST_RE.test(digest)) throw new RegistryError(`${host} answered an unusable Docker-Content-Digest "${digest}"`);
+      return digest;
+    }
+    // Some registries omit the header on HEAD: fetch the manifest and hash what was served.
+    const get = await this.request(host, repository, url, "GET", { Accept: MANIFEST_ACCEPT });
+    if (!get.ok) throw new RegistryError(`GET ${url} answered HTTP ${get.status}: ${errorDetail(await get.text())}`, get.status);
+    return `sha256:${createHash("sha256").update(Buffer.from(await get.arrayBuffer())).digest("hex")}`;
+  }
+
+  /** True when the cosign signature tag `sha256-<hex>.sig` exists for the digest. */
+  async hasSignatureTag(host: string, repository: string, digest: string): Promise<boolean> {
+    const tag = `${digest.replace(":", "-")}.sig`;
+    const url = `${registryBaseUrl(host, this.options.overrides)}/v2/${repository}/manifests/${tag}`;
+    const res = await this.request(host, repository, url, "HEAD", { Accept: MANIFEST_ACCEPT });
+    if (res.status === 404) return false;
+    if (!res.ok) throw new RegistryError(`HEAD ${url} answered HTTP ${res.status}`, res.status);
+    return true;
+  }
+
+  /** True when the referrers API lists a cosign signature for the digest (false when unsupported: 404). */
+  async hasSignatureReferrer(host: string, repository: string, digest: string): Promise<boolean> {
+    const url = `${registryBaseUrl(host, this.options.overrides)}/v2/${repository}/referrers/${digest}`;
+    const res = await this.request(host, repository, url, "GET", { Accept: "application/vnd.oci.image.index.v1+json" });
+    if (res.status === 404) return false;
+    if (!res.ok) throw new RegistryError(`GET ${url} answered HTTP ${res.status}`, res.status);
+    const index = (await res.json()) as { manifests?: { artifactType?: string }[] };
+    return (index.manifests ?? []).some((m) => SIGNATURE_ARTIFACT_TYPES.includes(m.artifactType ?? ""));
+  }
+
+  /** One request with retries; answers 401 challenges once with a token (or basic credentials). */
+  private async request(host: string, repository: string, url: string, method: string, headers: Record<string, string>): Promise<Response> {
+    const tokenKey = `${host}/${repository}`;
+    const send = async (auth?: string): Promise<Response> =>
+      withRetries(async () => {
+        let res: Response;
+        try {
+          res = await this.fetch(url, {
+            method,
+            headers: { ...headers, ...(auth ? { Authorization: auth } : {}) },
+            redirect: "follow",
+            signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+          });
+        } catch (e) {
+          throw new TransientError(`${method} ${url}: ${networkMessage(e)}`);
+        }
+        if (isRetryableStatus(res.status)) {
+          await res.body?.cancel();
+          throw new TransientError(`${method} ${url} answered HTTP ${res.status}`, parseRetryAfter(res.headers.get("retry-after"), this.clock.now()));
+        }
+        return res;
+      }, this.clock);
+
+    const cached = this.tokens.get(tokenKey);
+    let res = await send(cached);
+    if (res.status !== 401) return res;
+    const challenge = parseChallenge(res.headers.get("www-authenticate"));
+    await res.body?.cancel();
+    if (!challenge) throw new RegistryError(`${method} ${url} answered HTTP 401 without a usable WWW-Authenticate challenge`, 401);
+    const credential = await this.options.credential?.(host);
+    const auth = await this.authorize(challenge, repository, credential);
+    this.tokens.set(tokenKey, auth);
+    res = await send(auth);
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      const who = credential ? `with credentials from ${credential.source}` : "anonymously";
+      throw new RegistryError(`${host}/${repository}: access denied ${who} (HTTP ${res.status})`, res.status);
+    }
+    return res;
+  }
+
+  private async authorize(challenge: Challenge, repository: string, credential: Credential | undefined): Promise<string> {
+    const basic = credential ? `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString("base64")}` : undefined;
+    if (challenge.scheme === "basic") {
+      if (!basic) throw new RegistryError("the registry wants basic authentication and no credentials were found", 401);
+      return basic;
+    }
+    const url = tokenUrl(challenge, repository);
+    const res = await withRetries(async () => {
+      let r: Response;
+      try {
+        r = await this.fetch(url, { headers: basic ? { Authorization: basic } : {}, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+      } catch (e) {
+        throw new TransientError(`token request ${url}: ${networkMessage(e)}`);
+      }
+      if (isRetryableStatus(r.status)) {
+        await r.body?.cancel();
+        throw new TransientError(`token request ${url} answered HTTP ${r.status}`, parseRetryAfter(r.headers.get("retry-after"), this.clock.now()));
+      }
+      return r;
+    }, this.clock);
+    if (!res.ok) throw new RegistryError(`token request ${url} answered HTTP ${res.status}: ${errorDetail(await res.text())}`, res.status);
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError(`token request ${url} answered without a token`);
+    return `Bearer ${token}`;
+  }
+}
+
+function networkMessage(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ""}`;
+  return e instanceof Error ? e.message : String(e);
+}
