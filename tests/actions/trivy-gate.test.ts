@@ -83,6 +83,7 @@ describe("trivy-gate", () => {
     expect(run.outputs).toMatchObject({ blocking: "0", suppressed: "1" });
     expect(run.summary).toContain("Allowed by the allowlist");
     expect(run.summary).toContain("Not reachable from the sandbox");
+    expect(run.stdout).toContain("allowed by the allowlist until 2999-12-31: CRITICAL CVE-2026-1111 in openssl");
   });
 
   it("fails on an expired allowlist entry, and the expired entry no longer allows its finding", async () => {

@@ -1,4 +1,5 @@
-// dive-check: run dive for its JSON export, then apply the efficiency and waste rules in code (see rules.ts).
+// dive-check: run dive for its JSON export, then apply the efficiency and waste rules in code (see rules.ts): with
+// --json, dive writes the export and returns before its own CI rules run, whatever CI says.
 
 import { readFile } from "node:fs/promises";
 import * as core from "@actions/core";
@@ -38,7 +39,7 @@ export async function run(): Promise<void> {
     const dive = await resolveTool(DIVE, stringInput("tool-path"));
 
     const result = await core.group(`Analyse ${image}`, () =>
-      runTool(dive, [image, "--json", reportFile, "--source", source], { env: { CI: "true" } }),
+      runTool(dive, [image, "--json", reportFile, "--source", source]),
     );
     if (result.exitCode !== 0) throw toolFailure("dive", result, `analysing ${image}`);
     const report = parseDiveReport(await readFile(reportFile, "utf8").catch(() => ""));

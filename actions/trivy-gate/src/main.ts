@@ -64,6 +64,9 @@ export async function run(): Promise<void> {
     core.setOutput("total", result.total);
     core.setOutput("blocking", result.blocking.length);
     core.setOutput("suppressed", result.suppressed.length);
+    for (const { finding: f, entry: e } of result.suppressed) {
+      core.info(`allowed by the allowlist until ${e.expires}: ${f.severity} ${f.id} in ${f.pkg} ${f.installed} (${e.statement})`);
+    }
     for (const e of result.unused) core.warning(`allowlist entry ${e.id} matches no finding in ${image}; consider removing it`);
 
     const rule = `${threshold} and above${onlyFixed ? ", with a fix available" : ""}`;
