@@ -195,20 +195,19 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
     }
   };
 
-  // Strategy and role.
-  const strategy = oneOf("releaseStrategy", RELEASE_STRATEGIES) ?? fail("releaseStrategy", "is empty", RELEASE_STRATEGIES.join(" | ")) ?? "native";
+  // Strategy and role (a bad value is reported once; the checks that depend on it are skipped).
+  const strategyText = str("releaseStrategy");
+  const strategy = oneOf("releaseStrategy", RELEASE_STRATEGIES) ?? (strategyText === "" ? fail("releaseStrategy", "is empty", RELEASE_STRATEGIES.join(" | ")) : undefined);
   const roleValue = oneOf("releaseRole", RELEASE_ROLES);
-  let role: ReleaseRole = strategy === "qemu" ? "all" : "build";
+  let role: ReleaseRole | undefined = strategy === "qemu" ? "all" : undefined;
   if (strategy === "qemu") {
     if (roleValue !== undefined && roleValue !== "all") {
       fail("releaseRole", `"${roleValue}" does not go with releaseStrategy qemu (one job builds every platform)`, "all, or leave it empty");
     }
-  } else if (roleValue === undefined) {
-    if (str("releaseRole") === "") fail("releaseRole", "is required with releaseStrategy native", "build (one platform per runner) | merge (one index per registry)");
-  } else if (roleValue === "all") {
-    fail("releaseRole", `"all" needs releaseStrategy qemu`, "build | merge");
-  } else {
-    role = roleValue;
+  } else if (strategy === "native") {
+    if (roleValue === "all") fail("releaseRole", `"all" needs releaseStrategy qemu`, "build | merge");
+    else if (roleValue !== undefined) role = roleValue;
+    else if (str("releaseRole") === "") fail("releaseRole", "is required with releaseStrategy native", "build (one platform per runner) | merge (one index per registry)");
   }
 
   // Platforms.
@@ -220,10 +219,10 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
     platforms = listed as Platform[];
   }
   const platform = oneOf("releasePlatform", PLATFORMS);
-  if (role === "build" && roleValue === "build") {
+  if (role === "build") {
     if (platform !== undefined) platforms = [platform];
     else if (str("releasePlatform") === "") fail("releasePlatform", "is required with releaseRole build", PLATFORMS.join(" | "));
-  } else if (str("releasePlatform") !== "" && roleValue !== undefined) {
+  } else if (role !== undefined && str("releasePlatform") !== "") {
     fail("releasePlatform", `is only for releaseRole build, not ${role}`, `leave it empty; ${role} publishes ${fullKey("releasePlatforms")}`);
   }
 
@@ -252,9 +251,7 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
     if (username && token) credentials[registry] = { username, password: new Secret(token) };
   }
 
-  const settings: ReleaseSettings = {
-    strategy,
-    role,
+  const rest = {
     platforms,
     push: bool("releasePush"),
     freshBase: bool("releaseFreshBase"),
@@ -265,8 +262,8 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
     registries,
     credentials,
   };
-  if (errors.length > 0) throw new ConfigErrors(errors);
-  return settings;
+  if (errors.length > 0 || strategy === undefined || role === undefined) throw new ConfigErrors(errors);
+  return { strategy, role, ...rest };
 }
 
 /** Reads the release keys from the config the CLI handed this process, and the credentials from `env`. */
