@@ -100,6 +100,28 @@ export class RegistryClient {
     return (index.manifests ?? []).some((m) => SIGNATURE_ARTIFACT_TYPES.includes(m.artifactType ?? ""));
   }
 
+  /**
+   * The manifest `repository:reference` (tag or digest) serves: its digest (of the bytes served), media type and parsed
+   * body. Undefined when the registry answers 404. (Added for the release program's immutable-tag check.)
+   */
+  async manifest(host: string, repository: string, reference: string): Promise<{ digest: string; mediaType: string; body: unknown } | undefined> {
+    const url = `${registryBaseUrl(host, this.options.overrides)}/v2/${repository}/manifests/${reference}`;
+    const res = await this.request(host, repository, url, "GET", { Accept: MANIFEST_ACCEPT });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) throw new RegistryError(`GET ${url} answered HTTP ${res.status}: ${errorDetail(await res.text())}`, res.status);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    let body: unknown;
+    try {
+      body = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      throw new RegistryError(`GET ${url} answered a manifest that is not JSON`);
+    }
+    return { digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`, mediaType: res.headers.get("content-type") ?? "", body };
+  }
+
   /** One request with retries; answers 401 challenges once with a token (or basic credentials). */
   private async request(host: string, repository: string, url: string, method: string, headers: Record<string, string>): Promise<Response> {
     const tokenKey = `${host}/${repository}`;

@@ -163,7 +163,7 @@ async function checkRegistries(
         // What this release would publish, as manifests: each build job's digest resolved in this registry.
         ours = {};
         for (const platform of settings.platforms) {
-          const resolved = await gateway.platformManifests(target, sources[target.key]![platform]!, credentials);
+          const resolved = await gateway.platformManifests(target, sources[target.key]![platform]!, credentials, platform);
           ours[platform] = resolved?.[platform];
         }
         const absent = settings.platforms.filter((p) => ours![p] === undefined);
