@@ -3,15 +3,10 @@
 
 import { readRawConfig } from "./src/config/read.js";
 import { parseMode } from "./src/config/settings.js";
+import { releaseProgram } from "./src/release/program.js";
 import { sandboxProgram, type ProgramDeps } from "./src/sandbox/program.js";
 
-/** The release program's module (src/release/program.ts), loaded only in release mode. */
-const RELEASE_PROGRAM = "./src/release/program.js";
-
 export default async function program(deps: ProgramDeps = {}): Promise<Record<string, unknown>> {
-  if (parseMode(readRawConfig()) === "release") {
-    const release = (await import(RELEASE_PROGRAM)) as { releaseProgram: () => Promise<Record<string, unknown>> };
-    return release.releaseProgram();
-  }
+  if (parseMode(readRawConfig()) === "release") return releaseProgram();
   return { ...(await sandboxProgram(deps)) };
 }

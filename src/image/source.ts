@@ -53,6 +53,8 @@ export class SandboxImage extends pulumi.ComponentResource {
           tags: [args.source.tag],
           load: true,
           push: false,
+          // A preview must not start a multi-minute build on the target host.
+          buildOnPreview: false,
           ...(args.platform ? { platforms: [args.platform as dockerbuild.Platform] } : {}),
         },
         { parent: this, ...(args.buildProvider ? { provider: args.buildProvider } : {}) },

@@ -190,6 +190,8 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       return { ...inputs, imageId: fakeDigest(`image-id:${String(inputs["name"])}`), repoDigest: String(inputs["name"]) };
     case "docker-build:index:Image":
       return { ...inputs, contextHash: fakeDigest(`context:${name}`).slice(7), digest: fakeDigest(`build:${name}`), ref: (inputs["tags"] as string[] | undefined)?.[0] ?? "" };
+    case "docker-build:index:Index":
+      return { ...inputs, ref: `${String(inputs["tag"])}@${fakeDigest(`index:${name}`)}` };
     case "docker:index/volume:Volume":
       return { ...inputs, mountpoint: `/var/lib/docker/volumes/${String(inputs["name"])}/_data`, driver: inputs["driver"] ?? "local" };
     default:
@@ -267,11 +269,20 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     warn: (message) => void logs.push({ level: "warn", message }),
   };
 
-  await pulumi.runtime.runInPulumiStack(() =>
-    program({ resolver: options.resolver ?? fakeResolver, log, homeDir: options.homeDir ?? "/home/tester" }),
-  );
+  // A program error is rethrown after the stack settles: thrown inside the stack's init it would also surface as
+  // an unhandled rejection from the SDK's own bookkeeping.
+  let failure: { error: unknown } | undefined;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    try {
+      return await program({ resolver: options.resolver ?? fakeResolver, log, homeDir: options.homeDir ?? "/home/tester" });
+    } catch (error) {
+      failure = { error };
+      return {};
+    }
+  });
   const internal = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
   if (internal.waitForRPCs) await internal.waitForRPCs();
+  if (failure) throw failure.error;
 
   const mockMonitor = monitor as unknown as { resources: Map<string, { urn: string; state: unknown }> };
   for (const [urn, req] of requests) {

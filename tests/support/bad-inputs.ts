@@ -1,0 +1,110 @@
+// Every bad config value the settings module must refuse, with the exact message it produces. Shared by the unit
+// tests and tests/support/print-bad-inputs.ts (which prints the table for the closing note).
+
+import type { ConfigValue } from "./program.js";
+
+export interface BadInput {
+  readonly what: string;
+  readonly stackFile: "dev" | "remote";
+  readonly overrides: Readonly<Record<string, ConfigValue | null>>;
+  readonly message: string;
+}
+
+const DIGITS = "an integer from 1 to 65535";
+const NAME = "2 or more of [a-zA-Z0-9_.-], starting with a letter or digit";
+
+export const BAD_INPUTS: readonly BadInput[] = [
+  { what: "port not a number", stackFile: "dev", overrides: { "opencode-cloud:port": "http" }, message: `opencode-cloud:port: "http" is not a number. Allowed: ${DIGITS}.` },
+  { what: "port out of range", stackFile: "dev", overrides: { "opencode-cloud:port": 70000 }, message: `opencode-cloud:port: 70000 is out of range. Allowed: ${DIGITS}.` },
+  { what: "port zero", stackFile: "dev", overrides: { "opencode-cloud:port": 0 }, message: `opencode-cloud:port: 0 is out of range. Allowed: ${DIGITS}.` },
+  { what: "port negative", stackFile: "dev", overrides: { "opencode-cloud:port": "-1" }, message: `opencode-cloud:port: "-1" is not a number. Allowed: ${DIGITS}.` },
+  {
+    what: "bind address not an IP",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:bindAddress": "localhost" },
+    message: 'opencode-cloud:bindAddress: "localhost" is not an IP address. Allowed: an IPv4 or IPv6 address, e.g. 127.0.0.1 or 0.0.0.0.',
+  },
+  {
+    what: "non-loopback without password",
+    stackFile: "remote",
+    overrides: { "opencode-cloud:bindAddress": "0.0.0.0" },
+    message:
+      "opencode-cloud:password: is required because opencode-cloud:bindAddress 0.0.0.0 is not a loopback address. Allowed: a secret set with pulumi config set --secret opencode-cloud:password <password>, or a loopback opencode-cloud:bindAddress such as 127.0.0.1.",
+  },
+  {
+    what: "password as plain config",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:password": "hunter2hunter2" },
+    message: "opencode-cloud:password: is set as plain text. Allowed: a secret: pulumi config set --secret opencode-cloud:password <password>.",
+  },
+  { what: "unknown image source", stackFile: "dev", overrides: { "opencode-cloud:imageSource": "fetch" }, message: 'opencode-cloud:imageSource: "fetch" is not one of them. Allowed: pull, build.' },
+  {
+    what: "image not an OCI reference",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:image": "Prizz/Sandbox:1" },
+    message:
+      'opencode-cloud:image: "Prizz/Sandbox:1" is not a valid OCI reference (path component "Sandbox" must be lowercase letters and digits, separated by ".", "_", "__" or "-"). Allowed: [registry/]repository[:tag][@sha256:<64 hex>].',
+  },
+  {
+    what: "image tag invalid",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:imageTag": "-latest" },
+    message:
+      'opencode-cloud:imageTag: "docker.io/prizz/opencode-cloud-sandbox:-latest" is not a valid OCI reference (tag "-latest" must be 1-128 of [A-Za-z0-9_.-] and not start with "." or "-"). Allowed: [registry/]repository[:tag][@sha256:<64 hex>].',
+  },
+  {
+    what: "digest not sha256 + 64 hex",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:imageDigest": "sha256:ABC" },
+    message: 'opencode-cloud:imageDigest: "sha256:ABC" is not a digest. Allowed: "sha256:" followed by 64 lowercase hex digits.',
+  },
+  { what: "unknown platform", stackFile: "dev", overrides: { "opencode-cloud:platform": "linux/s390x" }, message: 'opencode-cloud:platform: "linux/s390x" is not one of them. Allowed: linux/amd64, linux/arm64.' },
+  {
+    what: "invalid container name",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:containerName": "-sandbox" },
+    message: `opencode-cloud:containerName: "-sandbox" is not a valid container name. Allowed: ${NAME}.`,
+  },
+  {
+    what: "invalid volume names",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:volumePrefix": "my/data" },
+    message: `opencode-cloud:volumePrefix: "my/data" does not make valid volume names. Allowed: ${NAME}.`,
+  },
+  { what: "boolean not a boolean", stackFile: "dev", overrides: { "opencode-cloud:dockerAccess": "yes" }, message: 'opencode-cloud:dockerAccess: "yes" is not a boolean. Allowed: true or false.' },
+  { what: "unknown mode", stackFile: "dev", overrides: { "opencode-cloud:mode": "deploy" }, message: 'opencode-cloud:mode: "deploy" is not a mode. Allowed: sandbox or release.' },
+  {
+    what: "docker host not a Docker URL",
+    stackFile: "dev",
+    overrides: { "docker:host": "https://example.com" },
+    message: 'docker:host: "https://example.com" is not a Docker host URL. Allowed: unix:///path, tcp://host:port, ssh://user@host or npipe:////./pipe/name.',
+  },
+  {
+    what: "ssh keys dir not absolute",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:mountSshKeys": true, "opencode-cloud:sshKeysDir": "~/.ssh" },
+    message: 'opencode-cloud:sshKeysDir: "~/.ssh" is not an absolute path. Allowed: an absolute directory path on the Docker host.',
+  },
+  {
+    what: "ssh keys on a remote host without a directory",
+    stackFile: "remote",
+    overrides: { "opencode-cloud:mountSshKeys": true },
+    message: "opencode-cloud:sshKeysDir: is required with opencode-cloud:mountSshKeys on the remote host ssh://opencode@sandbox.example.com. Allowed: an absolute directory path on the Docker host.",
+  },
+  {
+    what: "digest in image differs from imageDigest",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:image": `ghcr.io/prizz/x@sha256:${"a".repeat(64)}`, "opencode-cloud:imageDigest": `sha256:${"b".repeat(64)}` },
+    message: `opencode-cloud:imageDigest: sha256:${"b".repeat(64)} differs from the digest in opencode-cloud:image (sha256:${"a".repeat(64)}). Allowed: the same digest in both, or only one of them.`,
+  },
+  {
+    what: "several problems at once",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:port": "x", "opencode-cloud:platform": "windows/amd64" },
+    message: [
+      "2 invalid config values:",
+      `  - opencode-cloud:port: "x" is not a number. Allowed: ${DIGITS}.`,
+      '  - opencode-cloud:platform: "windows/amd64" is not one of them. Allowed: linux/amd64, linux/arm64.',
+    ].join("\n"),
+  },
+];

@@ -1,0 +1,197 @@
+// The sandbox program under mocks, for every shipped sandbox stack file with Pulumi.yaml's defaults merged.
+
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { IMAGE_NAMES, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES } from "../../../src/facts.js";
+import { CONTAINER_POLICY, DOCKER_SOCKET } from "../../../src/sandbox/container.js";
+import { BUILD_CONTEXT, BUILD_DOCKERFILE } from "../../../src/image/source.js";
+import { BAD_INPUTS } from "../../support/bad-inputs.js";
+import { effectiveConfig, fakeDigest, PROJECT_DIR, resourceOf, runProgram, stackFileConfig, TYPES, type ProgramRun } from "../../support/program.js";
+
+/** Shipped stack files that run the sandbox program (release stacks set opencode-cloud:mode: release). */
+const SANDBOX_STACKS = readdirSync(join(PROJECT_DIR, "stacks"))
+  .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+  .filter((s): s is string => s !== undefined && (stackFileConfig(s)["opencode-cloud:mode"] ?? "sandbox") === "sandbox")
+  .sort();
+
+const PASSWORD = "correct horse battery staple";
+
+it("ships the dev and remote sandbox stacks", () => {
+  expect(SANDBOX_STACKS).toEqual(["dev", "remote"]);
+});
+
+describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
+  const config = effectiveConfig({ stackFile: stack }).values;
+  const host = config["docker:host"];
+  const port = Number(config["opencode-cloud:port"]);
+  const bind = config["opencode-cloud:bindAddress"]!;
+  let run: ProgramRun;
+
+  it("runs", async () => {
+    run = await runProgram({ stackFile: stack });
+  });
+
+  it("declares three named, labelled volumes retained on delete", () => {
+    for (const kind of VOLUME_KINDS) {
+      const volume = resourceOf(run, TYPES.volume, `volumes-${kind}`);
+      expect(volume.inputs).toEqual({
+        name: `opencode-cloud-${stack}-${kind}`,
+        driver: "local",
+        labels: [
+          { label: LABELS.managedBy, value: MANAGED_BY },
+          { label: LABELS.stack, value: stack },
+          { label: LABELS.volumeKind, value: kind },
+        ],
+      });
+      expect(volume.options.retainOnDelete).toBe(true);
+      expect(volume.provider).toMatch(/pulumi:providers:docker::docker::/);
+    }
+  });
+
+  it("pulls name@digest on Docker Hub first and keeps the image locally", () => {
+    const image = resourceOf(run, TYPES.remoteImage);
+    const pinned = `${IMAGE_NAMES.dockerHub}@${fakeDigest(`${IMAGE_NAMES.dockerHub}:${config["opencode-cloud:imageTag"]}`)}`;
+    expect(image.inputs).toEqual({ name: pinned, keepLocally: true });
+    expect(run.resources.filter((r) => r.type === TYPES.buildImage)).toEqual([]);
+  });
+
+  it("declares the container with every policy the issue asks for", () => {
+    const container = resourceOf(run, TYPES.container);
+    const imageId = run.outputs["imageId"] as string;
+    expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(container.inputs).toEqual({
+      name: `opencode-cloud-${stack}`,
+      hostname: `opencode-cloud-${stack}`,
+      image: imageId,
+      ports: [{ internal: SANDBOX_PORT, external: port, ip: bind, protocol: "tcp" }],
+      envs: [],
+      healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], interval: "10s", timeout: "5s", retries: 3, startPeriod: "60s" },
+      mounts: VOLUME_KINDS.map((kind) => ({ type: "volume", source: `opencode-cloud-${stack}-${kind}`, target: VOLUMES[kind] })),
+      labels: [
+        { label: LABELS.managedBy, value: MANAGED_BY },
+        { label: LABELS.stack, value: stack },
+      ],
+      restart: "unless-stopped",
+      init: true,
+      stopSignal: "SIGTERM",
+      stopTimeout: CONTAINER_POLICY.stopGraceSeconds,
+      destroyGraceSeconds: CONTAINER_POLICY.stopGraceSeconds,
+      logDriver: "json-file",
+      logOpts: { "max-size": "10m", "max-file": "3" },
+      wait: true,
+      waitTimeout: CONTAINER_POLICY.waitTimeoutSeconds,
+    });
+    expect(container.options.deleteBeforeReplace).toBe(true);
+    expect(container.options.dependsOn.some((u) => u.endsWith("::image-pull"))).toBe(true);
+  });
+
+  it("talks to the stack's Docker host", () => {
+    const provider = resourceOf(run, TYPES.dockerProvider);
+    if (host) {
+      expect(provider.inputs["host"]).toBe(host);
+      expect(JSON.parse(provider.inputs["sshOpts"] as string)).toEqual(JSON.parse(config["docker:sshOpts"]!));
+    } else {
+      expect(provider.inputs).toEqual({});
+    }
+  });
+
+  it("exports URL, container name, volume names, image name@digest and the serving registry", () => {
+    const pinned = (resourceOf(run, TYPES.remoteImage).inputs["name"] as string);
+    expect(run.outputs).toEqual({
+      url: `http://${bind}:${port}`,
+      tunnel: host ? `ssh -N -L ${port}:${bind}:${port} ${host.replace("ssh://", "")}` : "",
+      containerName: `opencode-cloud-${stack}`,
+      volumeNames: Object.fromEntries(VOLUME_KINDS.map((k) => [k, `opencode-cloud-${stack}-${k}`])),
+      image: pinned,
+      imageId: run.outputs["imageId"],
+      registry: "docker.io",
+    });
+    expect(run.secretOutputs).toEqual([]);
+  });
+
+  it("declares identical inputs when run twice (a no-op update changes nothing)", async () => {
+    const again = await runProgram({ stackFile: stack });
+    expect(again.resources).toEqual(run.resources);
+    expect(again.outputs).toEqual(run.outputs);
+  });
+
+  it("keeps the password secret in inputs and outputs", async () => {
+    const withPassword = await runProgram({ stackFile: stack, overrides: { "opencode-cloud:bindAddress": "0.0.0.0", "opencode-cloud:password": { secure: PASSWORD } } });
+    const container = resourceOf(withPassword, TYPES.container);
+    expect(container.inputs["envs"]).toEqual([`OPENCODE_SERVER_PASSWORD=${PASSWORD}`]);
+    expect(container.secretInputs).toEqual(["envs"]);
+    for (const r of withPassword.resources) {
+      const plain = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !r.secretInputs.includes(k)));
+      expect(JSON.stringify(plain)).not.toContain(PASSWORD);
+    }
+    expect(JSON.stringify(withPassword.outputs)).not.toContain(PASSWORD);
+    expect(withPassword.outputs["url"]).toBe(host ? `http://${new URL(host).hostname}:${port}` : `http://localhost:${port}`);
+  });
+});
+
+describe("options", () => {
+  it("builds from image/ on the target host, loads it, pushes nothing, and uses the loaded image's ID", async () => {
+    const run = await runProgram({ stackFile: "remote", overrides: { "opencode-cloud:imageSource": "build" } });
+    const build = resourceOf(run, TYPES.buildImage);
+    expect(build.inputs).toEqual({
+      context: { location: BUILD_CONTEXT },
+      dockerfile: { location: BUILD_DOCKERFILE },
+      tags: ["opencode-cloud-sandbox:local-remote"],
+      load: true,
+      push: false,
+      buildOnPreview: false,
+      network: "default",
+    });
+    expect(resourceOf(run, TYPES.buildProvider).inputs).toEqual({ host: "ssh://opencode@sandbox.example.com" });
+    expect(build.provider).toMatch(/pulumi:providers:docker-build::docker-build::/);
+    const local = resourceOf(run, TYPES.remoteImage);
+    expect(local.inputs).toMatchObject({ name: "opencode-cloud-sandbox:local-remote", keepLocally: true });
+    expect(local.options.dependsOn).toContain(build.urn);
+    expect(resourceOf(run, TYPES.container).inputs["image"]).toBe(run.outputs["imageId"]);
+    expect(run.outputs).toMatchObject({ image: "opencode-cloud-sandbox:local-remote", registry: "local build" });
+  });
+
+  it("builds for a configured platform", async () => {
+    const run = await runProgram({ stackFile: "dev", overrides: { "opencode-cloud:imageSource": "build", "opencode-cloud:platform": "linux/arm64" } });
+    expect(resourceOf(run, TYPES.buildImage).inputs["platforms"]).toEqual(["linux/arm64"]);
+    expect(resourceOf(run, TYPES.remoteImage).inputs["platform"]).toBe("linux/arm64");
+  });
+
+  it("mounts the host's SSH keys read-only when asked", async () => {
+    const run = await runProgram({ stackFile: "dev", overrides: { "opencode-cloud:mountSshKeys": true }, homeDir: "/home/alice" });
+    expect(resourceOf(run, TYPES.container).inputs["mounts"]).toContainEqual({ type: "bind", source: "/home/alice/.ssh", target: `${SANDBOX_USER.home}/.ssh`, readOnly: true });
+  });
+
+  it("mounts the Docker socket only when asked, with a warning", async () => {
+    const off = await runProgram({ stackFile: "dev" });
+    expect(JSON.stringify(resourceOf(off, TYPES.container).inputs["mounts"])).not.toContain(DOCKER_SOCKET);
+    expect(off.logs.filter((l) => l.level === "warn")).toEqual([]);
+    const on = await runProgram({ stackFile: "dev", overrides: { "opencode-cloud:dockerAccess": true } });
+    expect(resourceOf(on, TYPES.container).inputs["mounts"]).toContainEqual({ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET });
+    expect(on.logs.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([expect.stringContaining("opencode-cloud:dockerAccess is on")]);
+  });
+
+  it("names resources after the stack, so two stacks on one host never collide", async () => {
+    const a = await runProgram({ stackFile: "dev", stack: "dev-alice" });
+    const b = await runProgram({ stackFile: "dev", stack: "dev-bob" });
+    const names = (r: ProgramRun) => [resourceOf(r, TYPES.container).inputs["name"], ...VOLUME_KINDS.map((k) => resourceOf(r, TYPES.volume, `volumes-${k}`).inputs["name"])];
+    expect(names(a)).toEqual(["opencode-cloud-dev-alice", ...VOLUME_KINDS.map((k) => `opencode-cloud-dev-alice-${k}`)]);
+    expect(names(a).filter((n) => names(b).includes(n))).toEqual([]);
+  });
+
+  it("pins a configured image and digest", async () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    const run = await runProgram({ stackFile: "dev", overrides: { "opencode-cloud:image": "127.0.0.1:5051/prizz/opencode-cloud-sandbox:1.0.0", "opencode-cloud:imageDigest": digest } });
+    expect(resourceOf(run, TYPES.remoteImage).inputs["name"]).toBe(`127.0.0.1:5051/prizz/opencode-cloud-sandbox@${digest}`);
+    expect(run.outputs["registry"]).toBe("127.0.0.1:5051");
+  });
+});
+
+describe("bad inputs", () => {
+  it.each(BAD_INPUTS.map((b) => [b.what, b] as const))("%s", async (_what, bad) => {
+    await expect(runProgram({ stackFile: bad.stackFile, overrides: bad.overrides })).rejects.toThrow(bad.message);
+    const error = await runProgram({ stackFile: bad.stackFile, overrides: bad.overrides }).catch((e: Error) => e);
+    expect((error as Error).message).toBe(bad.message);
+  });
+});
