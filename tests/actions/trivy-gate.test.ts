@@ -64,8 +64,9 @@ describe("trivy-gate", () => {
     await access(join(run.dir, "trivy-results.sarif"));
   });
 
-  it("blocks unfixed findings too when only-fixed is false, and honours a lower severity", async () => {
-    const run = await gate([vuln("CVE-2026-2222", "HIGH", "")], { severity: "high", "only-fixed": "false" });
+  it("blocks unfixed findings too when only-fixed is false, and honours a lower severity and the platform", async () => {
+    const run = await gate([vuln("CVE-2026-2222", "HIGH", "")], { severity: "high", "only-fixed": "false", platform: "linux/arm64" });
+    expect(run.calls[0]!.argv.slice(-3)).toEqual(["--platform", "linux/arm64", IMAGE]);
     expect(run.code).toBe(1);
     expect(errorOf(run)).toContain("CVE-2026-2222");
   });

@@ -28,6 +28,7 @@ export async function run(): Promise<void> {
     const reportFile = stringInput("report-file", DEFAULTS["report-file"]);
     const sarifFile = stringInput("sarif-file", DEFAULTS["sarif-file"]);
     const cacheDir = stringInput("cache-dir", join(homedir(), ".cache", "trivy"));
+    const platform = stringInput("platform");
     const allowlist: AllowEntry[] = allowlistPath
       ? parseAllowlist(await readAllowlist(allowlistPath), allowlistPath)
       : [];
@@ -44,6 +45,7 @@ export async function run(): Promise<void> {
         "--list-all-pkgs=false",
         "--exit-code", "0",
         "--cache-dir", cacheDir,
+        ...(platform ? ["--platform", platform] : []),
         image,
       ]),
     );

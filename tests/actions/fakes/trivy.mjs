@@ -10,7 +10,7 @@ const mode = process.env.FAKE_TRIVY_MODE ?? "ok";
 
 if (command === "image") {
   const { flags, positional } = parseArgs(rest, {
-    valued: ["--format", "--output", "--scanners", "--exit-code", "--cache-dir", "--severity", "--timeout"],
+    valued: ["--format", "--output", "--scanners", "--exit-code", "--cache-dir", "--severity", "--timeout", "--platform"],
     exact: ["--list-all-pkgs=false"],
     bare: ["--quiet"],
   });
