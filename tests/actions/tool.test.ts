@@ -66,6 +66,15 @@ describe("installTool", () => {
     expect(requests).toHaveLength(1);
   });
 
+  it("installs a bare binary asset (cosign's kind) as an executable in the cache", async () => {
+    served = Buffer.from("#!/bin/sh\necho bare 1.2.3\n");
+    const sha = createHash("sha256").update(served).digest("hex");
+    const bare: ToolSpec = { ...spec(sha), assets: { [platformKey()]: { file: "demo-linux", kind: "binary", sha256: sha } } };
+    const path = await installTool(bare);
+    expect(path.startsWith(join(dir, "cache", "demo", "1.2.3"))).toBe(true);
+    expect(execFileSync(path, { encoding: "utf8" })).toBe("bare 1.2.3\n");
+  });
+
   it("refuses bytes whose sha256 differs from the pin and caches nothing", async () => {
     served = await tarball();
     await expect(installTool(spec("0".repeat(64)))).rejects.toThrow(/sha256 mismatch, expected 0{64}, got [0-9a-f]{64}/);
