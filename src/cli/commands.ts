@@ -1,0 +1,88 @@
+// `npm run up` and `npm run down` through the Pulumi Automation API.
+
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LocalWorkspace, type ConfigMap, type Stack } from "@pulumi/pulumi/automation/index.js";
+import { PROJECT } from "../config/schema.js";
+import { parseSettings, type RawConfig, type SandboxSettings } from "../config/settings.js";
+import { registryResolver } from "../image/resolver.js";
+import { PUBLISHED_IMAGES } from "../sandbox/program.js";
+import type { ProgramLog } from "../sandbox/log.js";
+import type { CliArgs } from "./args.js";
+import { prepareBackend } from "./backend.js";
+import { connectDocker, pullWithProgress, type ProgressOutput } from "./docker.js";
+import { ensurePulumiCli } from "./pulumi-cli.js";
+
+export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface Io {
+  readonly out: ProgressOutput;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+const defaultIo: Io = { out: process.stdout, env: process.env };
+
+/** The stack's config as the settings module reads it (values by full key, and which were secrets). */
+export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string): RawConfig {
+  return {
+    project: PROJECT,
+    stack,
+    values: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value])),
+    secretKeys: new Set(Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k)),
+    homeDir,
+  };
+}
+
+async function openStack(args: CliArgs, io: Io, create: boolean): Promise<Stack> {
+  const line = (text: string) => io.out.write(`${text}\n`);
+  const pulumiCommand = await ensurePulumiCli(line);
+  const backend = prepareBackend(PROJECT_DIR, io.env);
+  line(`Using ${backend.description}.`);
+  const opts = { pulumiCommand, envVars: backend.env };
+  const program = { stackName: args.stack, workDir: PROJECT_DIR };
+  return create ? LocalWorkspace.createOrSelectStack(program, opts) : LocalWorkspace.selectStack(program, opts);
+}
+
+export async function up(args: CliArgs, io: Io = defaultIo): Promise<void> {
+  const line = (text: string) => io.out.write(`${text}\n`);
+  const stack = await openStack(args, io, true);
+  line(`Stack ${args.stack} (config: stacks/Pulumi.${args.stack}.yaml).`);
+  // Validate before touching anything: the same settings module the program runs.
+  const settings: SandboxSettings = parseSettings(rawConfigFrom(await stack.getAllConfig(), args.stack, homedir()), PUBLISHED_IMAGES);
+  const docker = await connectDocker(settings.docker.host, io.env);
+  line(`Docker answers at ${settings.docker.host ?? io.env["DOCKER_HOST"] ?? "the local socket"}.`);
+  if (settings.image.source === "pull" && !args.skipPull) {
+    const log: ProgramLog = { info: line, warn: (m) => line(`warning: ${m}`) };
+    const resolved = await registryResolver({ env: io.env })(settings.image, log);
+    line(`Pulling ${resolved.pinned} ...`);
+    await pullWithProgress(docker, resolved.pinned, settings.platform, io.out, io.env);
+  }
+  const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto" });
+  const url = String(result.outputs["url"]?.value ?? "");
+  const tunnel = String(result.outputs["tunnel"]?.value ?? "");
+  line("");
+  if (tunnel) line(`opencode runs on the remote host's loopback. Open a tunnel:\n  ${tunnel}\nthen browse to ${url}`);
+  else line(`opencode is ready: ${url}`);
+}
+
+export async function down(args: CliArgs, io: Io = defaultIo): Promise<void> {
+  const line = (text: string) => io.out.write(`${text}\n`);
+  let stack: Stack;
+  try {
+    stack = await openStack(args, io, false);
+  } catch (e) {
+    if (/no stack named|not found/i.test((e as Error).message)) {
+      line(`There is no stack ${args.stack}: nothing to remove.`);
+      return;
+    }
+    throw e;
+  }
+  const outputs = await stack.outputs();
+  const volumes = Object.values((outputs["volumeNames"]?.value ?? {}) as Record<string, string>);
+  await stack.destroy({ onOutput: (text) => io.out.write(text), color: "auto" });
+  line("");
+  line(`The sandbox container is removed. Your data stays in the volumes ${volumes.join(", ") || "(none recorded)"};`);
+  line(`\`npm run up${args.stack === "dev" ? "" : ` -- --stack ${args.stack}`}\` attaches them again.`);
+  if (volumes.length > 0) line(`To delete the data on purpose: docker volume rm ${volumes.join(" ")}`);
+}

@@ -1,0 +1,92 @@
+// The Docker API side of `npm run up`: connect to the stack's Docker host, check the daemon answers, and pre-pull
+// the pinned image with per-layer progress so the update then finds it present.
+
+import Docker from "dockerode";
+import { parseReference } from "../oci/reference.js";
+import { registryCredential, execCredentialHelper, readDockerConfig } from "../oci/credentials.js";
+import { classifyDaemonError, describeEndpoint } from "./docker-check.js";
+import { applyPullEvent, emptyPull, progressLogLines, renderPull, type PullEvent, type PullState } from "./progress.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** dockerode connection options for a `docker:host` value (undefined: DOCKER_HOST or the default socket). */
+export function dockerOptions(host: string | undefined, env: Env): Docker.DockerOptions {
+  if (!host) return {};
+  const url = new URL(host);
+  switch (url.protocol) {
+    case "unix:":
+      return { socketPath: url.pathname };
+    case "npipe:":
+      return { socketPath: host.slice("npipe:".length) };
+    case "tcp:":
+      return { protocol: env["DOCKER_TLS_VERIFY"] ? "https" : "http", host: url.hostname, port: url.port || (env["DOCKER_TLS_VERIFY"] ? "2376" : "2375") };
+    case "ssh:":
+      return {
+        protocol: "ssh",
+        host: url.hostname,
+        port: url.port || "22",
+        ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+        sshOptions: env["SSH_AUTH_SOCK"] ? { agent: env["SSH_AUTH_SOCK"] } : {},
+      };
+    default:
+      throw new Error(`docker:host ${host}: unsupported scheme ${url.protocol}`);
+  }
+}
+
+export class DaemonError extends Error {
+  override readonly name = "DaemonError";
+}
+
+export async function connectDocker(host: string | undefined, env: Env = process.env): Promise<Docker> {
+  const docker = new Docker(dockerOptions(host, env));
+  try {
+    await docker.ping();
+  } catch (e) {
+    throw new DaemonError(classifyDaemonError(e, describeEndpoint(host, env)).message);
+  }
+  return docker;
+}
+
+export interface ProgressOutput {
+  write(text: string): void;
+  readonly isTTY?: boolean;
+}
+
+/** Pulls `name@digest` through the Docker API, drawing one line per layer (redrawn in place on a terminal). */
+export async function pullWithProgress(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Env = process.env): Promise<void> {
+  const ref = parseReference(pinned);
+  const credential = await registryCredential(ref.registry, { env, dockerConfig: await readDockerConfig(env), helper: execCredentialHelper });
+  const auth = credential ? { username: credential.username, password: credential.password, serveraddress: ref.registry } : undefined;
+  const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+    docker.pull(pinned, platform ? { platform } : {}, (err, s) => (err ? reject(err) : resolve(s!)), auth),
+  );
+  let state: PullState = emptyPull;
+  let drawn = 0;
+  let last = 0;
+  const draw = (force: boolean): void => {
+    if (!out.isTTY) return;
+    const now = Date.now();
+    if (!force && now - last < 100) return;
+    last = now;
+    const lines = renderPull(state);
+    out.write(`${drawn > 0 ? `\x1b[${drawn}F` : ""}${lines.map((l) => `\x1b[2K${l}`).join("\n")}\n`);
+    drawn = lines.length;
+  };
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err) => (err ? reject(err) : resolve()),
+      (event: PullEvent) => {
+        try {
+          const next = applyPullEvent(state, event);
+          if (!out.isTTY) for (const line of progressLogLines(state, next)) out.write(`${line}\n`);
+          state = next;
+          draw(false);
+        } catch (e) {
+          reject(e);
+        }
+      },
+    );
+  });
+  draw(true);
+}
