@@ -30,3 +30,10 @@ it("gives every project key a type, a description and a default", () => {
     expect(typeof decl.default === decl.type || (decl.type === "integer" && Number.isInteger(decl.default)), key).toBe(true);
   }
 });
+
+it("documents every sandbox key in the README's configuration table", () => {
+  const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
+  for (const [key, spec] of Object.entries(SANDBOX_KEYS)) {
+    expect(readme, key).toContain(`| \`opencode-cloud:${key}\` | ${spec.type} | \`${JSON.stringify(spec.default)}\` |`);
+  }
+});
