@@ -24,18 +24,21 @@ function firstLine(args) {
   });
 }
 
-async function measure(args) {
-  const times = [];
-  for (let i = 0; i < runs; i++) times.push(await firstLine(args));
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
+// Rounds interleave bare node and every action, so a busy machine slows them alike; the overhead column is the
+// median over rounds of (action - bare node) in the same round.
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const targets = [["bare node", ["-e", "console.log(1)"]], ...ACTIONS.map((name) => [name, [distPath(name)]])];
+const times = new Map(targets.map(([name]) => [name, []]));
+for (let round = 0; round < runs; round++) {
+  for (const [name, args] of targets) times.get(name).push(await firstLine(args));
 }
-
-const fmt = (t) => `median ${t.median.toFixed(0)} ms (min ${t.min.toFixed(0)}, max ${t.max.toFixed(0)})`;
-console.log(`node ${process.version}, ${runs} runs each`);
-console.log(`${"bare node -e console.log()".padEnd(34)} ${fmt(await measure(["-e", "console.log(1)"]))}`);
-for (const name of ACTIONS) {
-  const size = (await stat(distPath(name))).size;
-  const t = await measure([distPath(name)]);
-  console.log(`${name.padEnd(12)} ${(size / 1024).toFixed(1).padStart(6)} KiB  first log line: ${fmt(t)}`);
+const bare = times.get("bare node");
+console.log(`node ${process.version}, ${runs} interleaved rounds; time from spawn to the first stdout line`);
+for (const [name] of targets) {
+  const t = times.get(name);
+  const size = name === "bare node" ? "" : `${((await stat(distPath(name))).size / 1024).toFixed(1)} KiB`;
+  const overhead = name === "bare node" ? "" : `  over bare node: ${median(t.map((x, i) => x - bare[i])).toFixed(0)} ms`;
+  console.log(
+    `${name.padEnd(12)} ${size.padStart(10)}  median ${median(t).toFixed(0)} ms (min ${Math.min(...t).toFixed(0)})${overhead}`,
+  );
 }
