@@ -22,7 +22,7 @@ DOCKER=/usr/bin/docker
 
 # 1. packages ------------------------------------------------------------------------------------------------
 need=()
-[ -x /usr/bin/dockerd ] && [ -x /usr/bin/docker ] || need+=(docker.io)
+{ [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v openssl >/dev/null || need+=(openssl)
@@ -84,7 +84,7 @@ command -v curl >/dev/null || die "curl missing"
 if [ "$(answers "http://$LOOPBACK:$TOKEN_PORT/healthz")" != 200 ]; then
   log "starting token server on $LOOPBACK:$TOKEN_PORT"
   nohup "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/ci-env/token-server.ts" "$TOKEN_PORT" \
-    "$auth_dir/key.pem" "$auth_dir/cert.pem" "$ISSUER" "$PUSH_USER" "$PUSH_PASSWORD" \
+    "$auth_dir/key.pem" "$auth_dir/cert.pem" "$ISSUER" "$PUSH_USER" "$auth_dir/push-password" \
     >"$CI_ENV_DIR/token-server.log" 2>&1 </dev/null &
   wait_for "http://$LOOPBACK:$TOKEN_PORT/healthz" 200 "token server" "$CI_ENV_DIR/token-server.log"
 fi

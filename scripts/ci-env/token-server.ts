@@ -4,18 +4,19 @@
 // Tokens are RS256 JWTs carrying the signing certificate in `x5c`; each registry trusts that certificate through
 // `auth.token.rootcertbundle`, and checks `iss` (issuer) and `aud` (its own service name).
 //
-// Usage: tsx scripts/ci-env/token-server.ts PORT KEY.pem CERT.pem ISSUER USER PASSWORD
+// Usage: tsx scripts/ci-env/token-server.ts PORT KEY.pem CERT.pem ISSUER USER PASSWORD-FILE
 import { createPrivateKey, createSign, randomUUID, timingSafeEqual, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 
-const [portArg, keyFile, certFile, issuer, user, password] = process.argv.slice(2);
-if (!portArg || !keyFile || !certFile || !issuer || !user || !password) {
-  console.error("usage: token-server.ts PORT KEY.pem CERT.pem ISSUER USER PASSWORD");
+const [portArg, keyFile, certFile, issuer, user, passwordFile] = process.argv.slice(2);
+if (!portArg || !keyFile || !certFile || !issuer || !user || !passwordFile) {
+  console.error("usage: token-server.ts PORT KEY.pem CERT.pem ISSUER USER PASSWORD-FILE");
   process.exit(2);
 }
 const key = createPrivateKey(readFileSync(keyFile));
 const certDer = new X509Certificate(readFileSync(certFile)).raw.toString("base64");
+const password = readFileSync(passwordFile, "utf8").trim();
 const TTL_SECONDS = 300;
 
 interface Access {
