@@ -60,7 +60,7 @@ const BAR_WIDTH = 24;
 
 export function renderLayer(layer: LayerState): string {
   const id = layer.id.padEnd(12).slice(0, 12);
-  const status = layer.status.padEnd(16).slice(0, 16);
+  const status = layer.status.padEnd(18).slice(0, 18);
   if (layer.total <= 0) return `${id}  ${status}`.trimEnd();
   const fraction = Math.min(1, layer.current / layer.total);
   const filled = Math.round(fraction * BAR_WIDTH);

@@ -219,8 +219,17 @@ interface MonitorLike {
   registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: Callback): void;
 }
 
+/** The Pulumi runtime's state is process-global: runs are queued so concurrent callers never interleave. */
+let queue: Promise<unknown> = Promise.resolve();
+
 /** Runs the program once and records what it declared. Throws what the program throws (e.g. ConfigErrors). */
-export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
+export function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
+  const run = queue.then(() => runOnce(options));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runOnce(options: RunOptions): Promise<ProgramRun> {
   const stack = options.stack ?? options.stackFile ?? "test";
   const config = effectiveConfig(options);
   const declared = new Map<string, DeclaredResource>();

@@ -17,7 +17,7 @@ describe("pull progress", () => {
       { id: "bbbbbbbbbbbb", status: "Already exists", current: 0, total: 0 },
     ]);
     expect(renderPull(state)).toEqual([
-      "aaaaaaaaaaaa  Downloading       [=========>              ]  1.2 GB / 3.0 GB",
+      "aaaaaaaaaaaa  Downloading         [=========>              ]  1.2 GB / 3.0 GB",
       "bbbbbbbbbbbb  Already exists",
       "1/2 layers, 1.2 GB / 3.0 GB  Pulling from prizz/opencode-cloud-sandbox",
     ]);

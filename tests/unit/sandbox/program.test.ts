@@ -195,3 +195,10 @@ describe("bad inputs", () => {
     expect((error as Error).message).toBe(bad.message);
   });
 });
+
+it("serialises concurrent runs (the Pulumi runtime state is global)", async () => {
+  const [a, b] = await Promise.all([runProgram({ stackFile: "dev" }), runProgram({ stackFile: "remote" })]);
+  expect(resourceOf(a, TYPES.container).inputs["name"]).toBe("opencode-cloud-dev");
+  expect(resourceOf(b, TYPES.container).inputs["name"]).toBe("opencode-cloud-remote");
+  expect(a.resources.every((r) => r.urn.startsWith("urn:pulumi:dev::"))).toBe(true);
+});
