@@ -93,7 +93,14 @@ export async function runRelease(env: NodeJS.ProcessEnv, deps: ReleaseDeps): Pro
   const primary = settings.registries[0]!.image;
   const writeCache = plan.kind === "edge";
 
-  const common = { role: settings.role, version: plan.version, tags: plan.tags, registries: selection.registries, warnings: selection.warnings };
+  const common = {
+    role: settings.role,
+    version: plan.version,
+    tags: plan.tags,
+    registries: selection.registries,
+    images: perRegistry(targets, (key) => imageOf(targets, key)),
+    warnings: selection.warnings,
+  };
 
   if (settings.role === "build") {
     const platform = settings.platforms[0]!;
@@ -103,7 +110,13 @@ export async function runRelease(env: NodeJS.ProcessEnv, deps: ReleaseDeps): Pro
       cache: cachePlan(primary, settings.cacheTag, arch(platform), writeCache),
       targets,
     });
-    return { ...common, platform, digests: perRegistry(targets, () => ({ [platform]: image.digest })) };
+    return {
+      ...common,
+      platform,
+      digests: perRegistry(targets, () => ({ [platform]: image.digest })),
+      // `image@digest` per registry, for the gates (smoke test, trivy, dive) before anything is tagged.
+      refs: perRegistry(targets, (key) => image.digest.apply((d) => `${imageOf(targets, key)}@${d}`)),
+    };
   }
 
   if (settings.role === "merge") {
@@ -114,7 +127,7 @@ export async function runRelease(env: NodeJS.ProcessEnv, deps: ReleaseDeps): Pro
       indexDigests[target.key] = index.refs[plan.tags[0]!]!.apply(digestOf);
       refs[target.key] = Object.values(index.refs);
     }
-    return { ...common, digests: perRegistry(targets, (key) => sources![key]!), indexDigests, refs };
+    return { ...common, digests: perRegistry(targets, (key) => sources![key]!), indexDigests, refs, published: published(targets, indexDigests) };
   }
 
   const image = new MultiPlatformImage("release-multi", {
@@ -124,7 +137,8 @@ export async function runRelease(env: NodeJS.ProcessEnv, deps: ReleaseDeps): Pro
     targets,
     tags: plan.tags,
   });
-  return { ...common, indexDigests: perRegistry(targets, () => image.digest) };
+  const indexDigests = perRegistry(targets, () => image.digest);
+  return { ...common, indexDigests, published: published(targets, indexDigests) };
 }
 
 /**
@@ -184,6 +198,13 @@ async function checkRegistries(
 
 function perRegistry<T>(targets: readonly PublishTarget[], value: (key: RegistryKey) => T): Partial<Record<RegistryKey, T>> {
   return Object.fromEntries(targets.map((t) => [t.key, value(t.key)]));
+}
+
+const imageOf = (targets: readonly PublishTarget[], key: RegistryKey): string => targets.find((t) => t.key === key)!.image;
+
+/** `image@index digest` per published registry, Docker Hub first: what gets signed and attested. */
+function published(targets: readonly PublishTarget[], digests: Partial<Record<RegistryKey, pulumi.Output<string>>>): pulumi.Output<string[]> {
+  return pulumi.all(targets.map((t) => digests[t.key]!.apply((d) => `${t.image}@${d}`)));
 }
 
 /** `pulumi-docker-build/<version>`: the builder, from the installed provider SDK (the lockfile pins it). */

