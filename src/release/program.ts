@@ -90,7 +90,8 @@ export async function runRelease(env: NodeJS.ProcessEnv, deps: ReleaseDeps): Pro
   const targets: PublishTarget[] = settings.registries
     .filter((r) => selection.registries.includes(r.key))
     .map((r) => ({ ...r, ...(settings.credentials[r.key] ? { credentials: settings.credentials[r.key] } : {}) }));
-  const primary = settings.registries[0]!.image;
+  // The caches live in the first registry taking part (Docker Hub unless it was left out).
+  const primary = (targets[0] ?? settings.registries[0]!).image;
   const writeCache = plan.kind === "edge";
 
   const common = {

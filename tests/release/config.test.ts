@@ -32,6 +32,14 @@ describe("release config keys", () => {
     }
   });
 
+  it("the README's Releases section documents every release key with its default", () => {
+    const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Releases"));
+    for (const [key, spec] of Object.entries(RELEASE_CONFIG)) {
+      expect(section, key).toContain(`| \`opencode-cloud:${key}\` | ${spec.type} | \`${JSON.stringify(spec.default)}\` | ${spec.description} |`);
+    }
+  });
+
   it("each release stack parses to its role", () => {
     expect(settingsFor("release-amd64")).toMatchObject({ strategy: "native", role: "build", platforms: ["linux/amd64"], push: true });
     expect(settingsFor("release-arm64")).toMatchObject({ strategy: "native", role: "build", platforms: ["linux/arm64"] });

@@ -189,6 +189,7 @@ describe("build stacks (native runners, one platform each)", () => {
     registry.down.add("dockerHub");
     const run = await runProgram({ stackFile: "release-amd64" });
     expect(exportOf(images(run)[0]!).names).toEqual([GH]);
+    expect(images(run)[0]!.inputs["cacheFrom"]).toEqual([{ registry: { ref: `${GH}:buildcache-amd64` } }, { gha: { scope: "buildcache-amd64" } }]);
     expect(run.outputs["registries"]).toEqual(["ghcr"]);
     expect(run.outputs["images"]).toEqual({ ghcr: GH });
     expect(run.outputs["warnings"]).toEqual([expect.stringMatching(/^dockerHub is left out of this release \(GET \/v2\/ answered 503\)/)]);
