@@ -4,9 +4,11 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalWorkspace, type ConfigMap, type Stack } from "@pulumi/pulumi/automation/index.js";
+import type Docker from "dockerode";
 import { PROJECT } from "../config/schema.js";
 import { parseSettings, type RawConfig, type SandboxSettings } from "../config/settings.js";
 import { registryResolver } from "../image/resolver.js";
+import type { ImageResolver } from "../image/types.js";
 import { PUBLISHED_IMAGES } from "../sandbox/program.js";
 import type { ProgramLog } from "../sandbox/log.js";
 import type { CliArgs } from "./args.js";
@@ -23,6 +25,18 @@ export interface Io {
 
 const defaultIo: Io = { out: process.stdout, env: process.env };
 
+/** The parts of a Pulumi stack the commands use. */
+export type StackHandle = Pick<Stack, "getAllConfig" | "up" | "outputs" | "destroy">;
+
+/** The commands' I/O, injectable for tests. */
+export interface CommandDeps {
+  openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle>;
+  connectDocker(host: string | undefined, env: Io["env"]): Promise<Docker>;
+  resolver(env: Io["env"]): ImageResolver;
+  pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<void>;
+  readonly homeDir: string;
+}
+
 /** The stack's config as the settings module reads it (values by full key, and which were secrets). */
 export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string): RawConfig {
   return {
@@ -34,7 +48,7 @@ export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string)
   };
 }
 
-async function openStack(args: CliArgs, io: Io, create: boolean): Promise<Stack> {
+async function openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle> {
   const line = (text: string) => io.out.write(`${text}\n`);
   const pulumiCommand = await ensurePulumiCli(line);
   const backend = prepareBackend(PROJECT_DIR, io.env);
@@ -44,19 +58,27 @@ async function openStack(args: CliArgs, io: Io, create: boolean): Promise<Stack>
   return create ? LocalWorkspace.createOrSelectStack(program, opts) : LocalWorkspace.selectStack(program, opts);
 }
 
-export async function up(args: CliArgs, io: Io = defaultIo): Promise<void> {
+export const defaultDeps: CommandDeps = {
+  openStack,
+  connectDocker,
+  resolver: (env) => registryResolver({ env }),
+  pull: pullWithProgress,
+  homeDir: homedir(),
+};
+
+export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = defaultDeps): Promise<void> {
   const line = (text: string) => io.out.write(`${text}\n`);
-  const stack = await openStack(args, io, true);
+  const stack = await deps.openStack(args, io, true);
   line(`Stack ${args.stack} (config: stacks/Pulumi.${args.stack}.yaml).`);
   // Validate before touching anything: the same settings module the program runs.
-  const settings: SandboxSettings = parseSettings(rawConfigFrom(await stack.getAllConfig(), args.stack, homedir()), PUBLISHED_IMAGES);
-  const docker = await connectDocker(settings.docker.host, io.env);
+  const settings: SandboxSettings = parseSettings(rawConfigFrom(await stack.getAllConfig(), args.stack, deps.homeDir), PUBLISHED_IMAGES);
+  const docker = await deps.connectDocker(settings.docker.host, io.env);
   line(`Docker answers at ${settings.docker.host ?? io.env["DOCKER_HOST"] ?? "the local socket"}.`);
   if (settings.image.source === "pull" && !args.skipPull) {
     const log: ProgramLog = { info: line, warn: (m) => line(`warning: ${m}`) };
-    const resolved = await registryResolver({ env: io.env })(settings.image, log);
+    const resolved = await deps.resolver(io.env)(settings.image, log);
     line(`Pulling ${resolved.pinned} ...`);
-    await pullWithProgress(docker, resolved.pinned, settings.platform, io.out, io.env);
+    await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
   }
   const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto" });
   const url = String(result.outputs["url"]?.value ?? "");
@@ -66,11 +88,11 @@ export async function up(args: CliArgs, io: Io = defaultIo): Promise<void> {
   else line(`opencode is ready: ${url}`);
 }
 
-export async function down(args: CliArgs, io: Io = defaultIo): Promise<void> {
+export async function down(args: CliArgs, io: Io = defaultIo, deps: Pick<CommandDeps, "openStack"> = defaultDeps): Promise<void> {
   const line = (text: string) => io.out.write(`${text}\n`);
-  let stack: Stack;
+  let stack: StackHandle;
   try {
-    stack = await openStack(args, io, false);
+    stack = await deps.openStack(args, io, false);
   } catch (e) {
     if (/no stack named|not found/i.test((e as Error).message)) {
       line(`There is no stack ${args.stack}: nothing to remove.`);

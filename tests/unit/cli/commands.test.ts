@@ -1,0 +1,105 @@
+// The order and messages of `npm run up` / `npm run down`, with the stack, Docker and registries faked.
+
+import type Docker from "dockerode";
+import { describe, expect, it } from "vitest";
+import type { ConfigMap, OutputMap } from "@pulumi/pulumi/automation/index.js";
+import { down, up, type CommandDeps, type StackHandle } from "../../../src/cli/commands.js";
+import { DaemonError } from "../../../src/cli/docker.js";
+import { fakeResolver } from "../../support/program.js";
+
+function harness(config: ConfigMap, outputs: OutputMap, failDocker?: string) {
+  const calls: string[] = [];
+  const written: string[] = [];
+  const stack: StackHandle = {
+    getAllConfig: async () => config,
+    up: (async () => {
+      calls.push("up");
+      return { outputs, stdout: "", stderr: "", summary: {} };
+    }) as unknown as StackHandle["up"],
+    outputs: async () => outputs,
+    destroy: (async () => {
+      calls.push("destroy");
+      return { stdout: "", stderr: "", summary: {} };
+    }) as unknown as StackHandle["destroy"],
+  };
+  const deps: CommandDeps = {
+    openStack: async (args, _io, create) => {
+      calls.push(`open ${args.stack} create=${create}`);
+      return stack;
+    },
+    connectDocker: async (host) => {
+      calls.push(`docker ${host ?? "local"}`);
+      if (failDocker) throw new DaemonError(failDocker);
+      return {} as Docker;
+    },
+    resolver: () => async (settings, log) => {
+      calls.push("resolve");
+      return fakeResolver(settings, log);
+    },
+    pull: async (_d, pinned) => void calls.push(`pull ${pinned}`),
+    homeDir: "/home/t",
+  };
+  const io = { out: { write: (t: string) => void written.push(t) }, env: {} };
+  return { calls, written, deps, io };
+}
+
+const args = { stack: "dev", help: false, skipPull: false };
+const url = { url: { value: "http://127.0.0.1:3000", secret: false }, tunnel: { value: "", secret: false } };
+
+describe("up", () => {
+  it("validates, checks Docker, pre-pulls the pinned image, runs the update and prints the URL", async () => {
+    const h = harness({}, url);
+    await up(args, h.io, h.deps);
+    expect(h.calls).toEqual(["open dev create=true", "docker local", "resolve", expect.stringMatching(/^pull docker\.io\/prizz\/opencode-cloud-sandbox@sha256:[0-9a-f]{64}$/), "up"]);
+    expect(h.written.join("")).toContain("opencode is ready: http://127.0.0.1:3000\n");
+  });
+
+  it("stops on bad config before touching Docker", async () => {
+    const h = harness({ "opencode-cloud:port": { value: "99999", secret: false } }, url);
+    await expect(up(args, h.io, h.deps)).rejects.toThrow("opencode-cloud:port: 99999 is out of range");
+    expect(h.calls).toEqual(["open dev create=true"]);
+  });
+
+  it("stops when the daemon does not answer, before pulling", async () => {
+    const h = harness({}, url, "The Docker daemon is not running");
+    await expect(up(args, h.io, h.deps)).rejects.toThrow("The Docker daemon is not running");
+    expect(h.calls).toEqual(["open dev create=true", "docker local"]);
+  });
+
+  it("skips the pre-pull for the build source and with --skip-pull", async () => {
+    const build = harness({ "opencode-cloud:imageSource": { value: "build", secret: false } }, url);
+    await up(args, build.io, build.deps);
+    expect(build.calls).toEqual(["open dev create=true", "docker local", "up"]);
+    const skip = harness({}, url);
+    await up({ ...args, skipPull: true }, skip.io, skip.deps);
+    expect(skip.calls).toEqual(["open dev create=true", "docker local", "up"]);
+  });
+
+  it("prints the tunnel for a remote loopback port", async () => {
+    const h = harness({ "docker:host": { value: "ssh://me@box", secret: false } }, { ...url, tunnel: { value: "ssh -N -L 3000:127.0.0.1:3000 me@box", secret: false } });
+    await up({ ...args, stack: "remote" }, h.io, h.deps);
+    expect(h.calls[1]).toBe("docker ssh://me@box");
+    expect(h.written.join("")).toContain("Open a tunnel:\n  ssh -N -L 3000:127.0.0.1:3000 me@box\nthen browse to http://127.0.0.1:3000");
+  });
+});
+
+describe("down", () => {
+  it("destroys the stack and says the volumes stay and how to delete them", async () => {
+    const volumes = { sessions: "opencode-cloud-dev-sessions", projects: "opencode-cloud-dev-projects", config: "opencode-cloud-dev-config" };
+    const h = harness({}, { volumeNames: { value: volumes, secret: false } });
+    await down(args, h.io, h.deps);
+    expect(h.calls).toEqual(["open dev create=false", "destroy"]);
+    const text = h.written.join("");
+    expect(text).toContain("Your data stays in the volumes opencode-cloud-dev-sessions, opencode-cloud-dev-projects, opencode-cloud-dev-config");
+    expect(text).toContain("To delete the data on purpose: docker volume rm opencode-cloud-dev-sessions opencode-cloud-dev-projects opencode-cloud-dev-config");
+  });
+
+  it("has nothing to do for a stack that does not exist", async () => {
+    const h = harness({}, {});
+    h.deps.openStack = async () => {
+      throw new Error("no stack named 'dev-x' found");
+    };
+    await down({ ...args, stack: "dev-x" }, h.io, h.deps);
+    expect(h.written.join("")).toBe("There is no stack dev-x: nothing to remove.\n");
+  });
+});
