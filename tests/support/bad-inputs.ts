@@ -98,6 +98,12 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: `opencode-cloud:imageDigest: sha256:${"b".repeat(64)} differs from the digest in opencode-cloud:image (sha256:${"a".repeat(64)}). Allowed: the same digest in both, or only one of them.`,
   },
   {
+    what: "unknown key (typo)",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:prot": 8080 },
+    message: "opencode-cloud:prot: is not a config key of this project. Allowed: the keys Pulumi.yaml declares (README: Configuration).",
+  },
+  {
     what: "several problems at once",
     stackFile: "dev",
     overrides: { "opencode-cloud:port": "x", "opencode-cloud:platform": "windows/amd64" },
