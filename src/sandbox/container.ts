@@ -49,8 +49,9 @@ export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs 
     image: args.imageId,
     hostname: args.name,
     ports: [{ internal: SANDBOX_PORT, external: args.port, ip: args.bindAddress, protocol: "tcp" }],
-    // The whole list becomes secret when the password is in it (Pulumi marks secrets per top-level property).
-    envs: args.password ? pulumi.secret([`${AUTH_ENV.password}=${args.password.reveal()}`]) : [],
+    // The whole list is a secret (Pulumi marks secrets per top-level property); left out without a password, so
+    // an empty list never differs from what the provider reads back.
+    ...(args.password ? { envs: pulumi.secret([`${AUTH_ENV.password}=${args.password.reveal()}`]) } : {}),
     // The image's script reads the password from the environment, so the check works with and without one.
     healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...policy.healthcheck },
     mounts,

@@ -65,7 +65,6 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       hostname: `opencode-cloud-${stack}`,
       image: imageId,
       ports: [{ internal: SANDBOX_PORT, external: port, ip: bind, protocol: "tcp" }],
-      envs: [],
       healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], interval: "10s", timeout: "5s", retries: 3, startPeriod: "60s" },
       mounts: VOLUME_KINDS.map((kind) => ({ type: "volume", source: `opencode-cloud-${stack}-${kind}`, target: VOLUMES[kind] })),
       labels: [
