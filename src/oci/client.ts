@@ -20,6 +20,9 @@ export const MANIFEST_ACCEPT = [
 /** Artifact types of cosign signatures found through the referrers API (sigstore bundle; legacy simple signing). */
 export const SIGNATURE_ARTIFACT_TYPES = ["application/vnd.dev.sigstore.bundle.v0.3+json", "application/vnd.dev.cosign.artifact.sig.v1+json"];
 
+/** Statuses a registry without the OCI 1.1 referrers API answers on /referrers/. */
+const REFERRERS_UNSUPPORTED = [400, 404, 405];
+
 export interface RegistryClientOptions {
   readonly overrides?: EndpointOverrides;
   readonly fetch?: typeof fetch;
@@ -90,11 +93,17 @@ export class RegistryClient {
     return true;
   }
 
-  /** True when the referrers API lists a cosign signature for the digest (false when unsupported: 404). */
+  /**
+   * True when the referrers API lists a cosign signature for the digest. Registries without the API answer 404
+   * (or 400/405 on some implementations): no referrers there, so false.
+   */
   async hasSignatureReferrer(host: string, repository: string, digest: string): Promise<boolean> {
     const url = `${registryBaseUrl(host, this.options.overrides)}/v2/${repository}/referrers/${digest}`;
     const res = await this.request(host, repository, url, "GET", { Accept: "application/vnd.oci.image.index.v1+json" });
-    if (res.status === 404) return false;
+    if (REFERRERS_UNSUPPORTED.includes(res.status)) {
+      await res.body?.cancel();
+      return false;
+    }
     if (!res.ok) throw new RegistryError(`GET ${url} answered HTTP ${res.status}`, res.status);
     const index = (await res.json()) as { manifests?: { artifactType?: string }[] };
     return (index.manifests ?? []).some((m) => SIGNATURE_ARTIFACT_TYPES.includes(m.artifactType ?? ""));

@@ -47,6 +47,8 @@ export class FakeRegistry {
   /** When set, the token endpoint demands these basic credentials. */
   requiredCredentials?: { username: string; password: string };
   omitDigestHeader = false;
+  /** Status of /referrers/ for digests without referrers (404, or 405 like registries without the API). */
+  referrersMissingStatus = 404;
   private readonly tokens = new Set<string>();
   private server?: Server;
   private issued = 0;
@@ -104,7 +106,7 @@ export class FakeRegistry {
     }
     if (kind === "referrers") {
       const types = this.referrers.get(reference);
-      if (!types) return void res.writeHead(404).end();
+      if (!types) return void res.writeHead(this.referrersMissingStatus).end();
       const body = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: types.map((t, i) => ({ artifactType: t, digest: digestOf(`${reference}${i}`), size: 1, mediaType: "application/vnd.oci.image.manifest.v1+json" })) });
       return void res.writeHead(200, { "Content-Type": OCI_INDEX }).end(body);
     }

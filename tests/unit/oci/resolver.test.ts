@@ -179,6 +179,25 @@ describe("signatures", () => {
     expect(resolved.signature).toEqual({ state: "verified" });
   });
 
+  it("treats a registry without the referrers API (405) as having no referrers", async () => {
+    const digest = hub.push(HUB.repository, "1.2.3", fakeIndex("hub"));
+    hub.referrersMissingStatus = 405;
+    const resolved = await resolver()(pull(), log);
+    expect(resolved.signature).toEqual({ state: "absent" });
+    expect(logs.find((l) => l.level === "warn")?.message).toBe(
+      `${HUB.name}@${digest} carries no cosign signature; set opencode-cloud:requireSignature to true to refuse unsigned images`,
+    );
+  });
+
+  it("reports lookup errors beside a missing signature", async () => {
+    const digest = hub.push(HUB.repository, "1.2.3", fakeIndex("hub"));
+    hub.referrersMissingStatus = 403;
+    await resolver()(pull(), log);
+    expect(logs.find((l) => l.level === "warn")?.message).toBe(
+      `${HUB.name}@${digest} carries no cosign signature (lookup errors: GET ${hub.url}/v2/${HUB.repository}/referrers/${digest} answered HTTP 403); set opencode-cloud:requireSignature to true to refuse unsigned images`,
+    );
+  });
+
   it("ignores referrers that are not signatures", async () => {
     const digest = hub.push(HUB.repository, "1.2.3", fakeIndex("hub"));
     hub.referrers.set(digest, ["application/vnd.cyclonedx+json"]);
