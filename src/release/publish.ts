@@ -35,18 +35,6 @@ export function selectRegistries(checks: readonly RegistryCheck[]): RegistrySele
   };
 }
 
-/**
- * The same decision for the workflow: each registry's job result (`success`, `failure`, `cancelled`, `skipped`)
- * -> what to report. Any result but success counts as failed.
- */
-export function publishOutcome(results: Readonly<Record<RegistryKey, string>>): RegistrySelection {
-  return selectRegistries(
-    (Object.entries(results) as [RegistryKey, string][]).map(([registry, result]) =>
-      result === "success" ? { registry } : { registry, problem: `its publish job ended with ${result}` },
-    ),
-  );
-}
-
 /** Platform -> manifest digest, for what a tag points at now and for what we are about to publish. */
 export type PlatformManifests = Readonly<Partial<Record<Platform, string>>>;
 

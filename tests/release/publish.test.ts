@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { PublishError, checkImmutableTag, publishOutcome, selectRegistries } from "../../src/release/publish.js";
+import { PublishError, checkImmutableTag, selectRegistries } from "../../src/release/publish.js";
 
 const A = `sha256:${"a".repeat(64)}`;
 const B = `sha256:${"b".repeat(64)}`;
@@ -28,21 +28,6 @@ describe("selectRegistries: one failing warns, both failing fails", () => {
       new PublishError("every registry failed, nothing is published: dockerHub: login refused; ghcr: timeout"),
     );
     expect(() => selectRegistries([])).toThrow(PublishError);
-  });
-
-  it.each([
-    [{ dockerHub: "success", ghcr: "success" }, ["dockerHub", "ghcr"], 0],
-    [{ dockerHub: "failure", ghcr: "success" }, ["ghcr"], 1],
-    [{ dockerHub: "success", ghcr: "cancelled" }, ["dockerHub"], 1],
-    [{ dockerHub: "skipped", ghcr: "success" }, ["ghcr"], 1],
-  ] as const)("workflow job results %j", (results, registries, warnings) => {
-    const outcome = publishOutcome(results);
-    expect(outcome.registries).toEqual(registries);
-    expect(outcome.warnings).toHaveLength(warnings);
-  });
-
-  it("workflow job results: both failed is a failure", () => {
-    expect(() => publishOutcome({ dockerHub: "failure", ghcr: "failure" })).toThrow(/every registry failed/);
   });
 });
 
