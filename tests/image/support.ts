@@ -1,0 +1,99 @@
+// Shared readers for the static image tests: the Dockerfile as a list of stages, and the tool manifest.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { DockerfileParser, type Instruction } from "dockerfile-ast";
+import { parseToolManifest, type ToolManifest } from "../../src/image/manifest.js";
+
+export const IMAGE_DIR = fileURLToPath(new URL("../../image/", import.meta.url));
+export const readImageFile = (rel: string): string => readFileSync(IMAGE_DIR + rel, "utf8");
+
+export const dockerfileText = (): string => readImageFile("Dockerfile");
+export const loadManifest = (): ToolManifest => parseToolManifest(readImageFile("tools.json"), "image/tools.json");
+
+export interface Step {
+  keyword: string;
+  /** The instruction's arguments as written, line continuations joined. */
+  args: string;
+  instruction: Instruction;
+}
+export interface Stage {
+  name: string;
+  /** The image or stage this one starts FROM, as written. */
+  from: string;
+  steps: Step[];
+  /** Stages this one reads from: its FROM parent, COPY --from and RUN --mount from=. */
+  dependsOn: string[];
+}
+export interface ParsedDockerfile {
+  /** ARGs declared before the first FROM: name -> default (undefined when none). */
+  globalArgs: Map<string, string | undefined>;
+  stages: Stage[];
+  stage(name: string): Stage;
+}
+
+/** Everything after the keyword, flags included, continuation lines joined and blanks collapsed. */
+const joinArgs = (i: Instruction): string =>
+  i.getTextContent().replace(/\\\r?\n/g, " ").replace(/^\s*\S+/, "").replace(/\s+/g, " ").trim();
+
+export function parseDockerfile(text: string = dockerfileText()): ParsedDockerfile {
+  const df = DockerfileParser.parse(text);
+  const globalArgs = new Map<string, string | undefined>();
+  const stages: Stage[] = [];
+  let current: Stage | undefined;
+  for (const instruction of df.getInstructions()) {
+    const keyword = instruction.getKeyword();
+    const args = joinArgs(instruction);
+    if (keyword === "FROM") {
+      const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
+      if (!m) throw new Error(`cannot read FROM ${args}`);
+      current = { name: m[2] ?? `#${stages.length}`, from: m[1]!, steps: [], dependsOn: [m[1]!] };
+      stages.push(current);
+      continue;
+    }
+    if (!current) {
+      if (keyword === "ARG") {
+        const [name, value] = args.split("=", 2) as [string, string | undefined];
+        globalArgs.set(name, value);
+      }
+      continue;
+    }
+    current.steps.push({ keyword, args, instruction });
+    for (const m of args.matchAll(/--from=(\S+)/g)) current.dependsOn.push(m[1]!);
+    for (const m of args.matchAll(/--mount=\S*\bfrom=([^,\s]+)/g)) current.dependsOn.push(m[1]!);
+  }
+  const byName = new Map(stages.map((s) => [s.name, s]));
+  return {
+    globalArgs,
+    stages,
+    stage(name) {
+      const s = byName.get(name);
+      if (!s) throw new Error(`no stage ${name} in image/Dockerfile`);
+      return s;
+    },
+  };
+}
+
+/** Every stage BuildKit must build for `target`, with global ARGs (and overrides) substituted in FROM lines. */
+export function closure(df: ParsedDockerfile, target: string, args: Record<string, string> = {}): Set<string> {
+  const values = new Map([...df.globalArgs].map(([k, v]) => [k, args[k] ?? v ?? ""]));
+  const subst = (s: string) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => values.get(a ?? b) ?? "");
+  const names = new Set(df.stages.map((s) => s.name));
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name) || !names.has(name)) return;
+    seen.add(name);
+    for (const dep of df.stage(name).dependsOn) visit(subst(dep));
+  };
+  visit(target);
+  return seen;
+}
+
+/** The words of the first `apt-get install` in a stage (packages only, flags dropped). */
+export function aptPackages(stage: Stage): string[] {
+  for (const step of stage.steps) {
+    if (step.keyword !== "RUN") continue;
+    const m = /apt-get install ([^&;]*)/.exec(step.args);
+    if (m) return m[1]!.split(/\s+/).filter((w) => w && !w.startsWith("-"));
+  }
+  return [];
+}
