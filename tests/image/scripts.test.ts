@@ -1,0 +1,156 @@
+// Runs the image's own shell scripts here: the self-test against a fake PATH of stand-in tools, the healthcheck
+// against a local HTTP server that behaves like opencode's health route, and shellcheck over all of them.
+import { execFile, execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, IMAGE_PATHS, SELF_TEST_OK } from "../../src/facts.js";
+import { IMAGE_DIR, loadManifest } from "./support.js";
+
+const script = (p: string) => join(IMAGE_DIR, "rootfs", p);
+const SELF_TEST = script(IMAGE_PATHS.selfTest);
+const HEALTHCHECK = script(IMAGE_PATHS.healthcheck);
+const SCRIPTS = [SELF_TEST, HEALTHCHECK, script(IMAGE_PATHS.entrypoint), ...["install-tool", "fetch-opencode", "warm-opencode"].map((b) => join(IMAGE_DIR, "build", b))];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+const run = (file: string, env: Record<string, string>): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(file, [], { env, timeout: 20_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "oc-image-scripts-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("shell scripts", () => {
+  it("pass shellcheck", () => {
+    expect(() => execFileSync("shellcheck", ["--severity=style", ...SCRIPTS], { encoding: "utf8" })).not.toThrow();
+  });
+});
+
+describe("opencode-selftest", () => {
+  /** A fake PATH: one stand-in per tool that exits 0 (working) or 1 (broken), plus what the script itself uses. */
+  const setup = (tools: { name: string; layer: "runtime" | "full"; works: boolean }[], toolset: string) => {
+    const root = mkdtempSync(join(dir, "selftest-"));
+    const bin = join(root, "bin");
+    execFileSync("mkdir", ["-p", bin]);
+    for (const t of tools) {
+      writeFileSync(join(bin, `fake-${t.name}`), `#!/bin/sh\necho "${t.name} 1.0"\nexit ${t.works ? 0 : 1}\n`);
+      chmodSync(join(bin, `fake-${t.name}`), 0o755);
+    }
+    for (const real of ["sh", "jq", "cat", "head", "tr", "printf"]) {
+      const path = execFileSync("sh", ["-c", `command -v ${real}`], { encoding: "utf8" }).trim();
+      if (path.startsWith("/")) execFileSync("ln", ["-s", path, join(bin, real)]);
+    }
+    const manifest = join(root, "tools.json");
+    writeFileSync(manifest, JSON.stringify({ tools: tools.map((t) => ({ name: t.name, layer: t.layer, check: `fake-${t.name} --version` })) }));
+    const toolsetFile = join(root, "toolset");
+    writeFileSync(toolsetFile, `${toolset}\n`);
+    return { PATH: bin, OPENCODE_SELFTEST_MANIFEST: manifest, OPENCODE_SELFTEST_TOOLSET: toolsetFile };
+  };
+
+  it("prints N/N tools ok and exits 0 when every tool works", async () => {
+    const r = await run(SELF_TEST, setup([{ name: "a", layer: "runtime", works: true }, { name: "b", layer: "full", works: true }], "full"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(SELF_TEST_OK);
+    expect(r.stdout).toContain("2/2 tools ok");
+  });
+
+  it("checks only the runtime layer in a runtime image", async () => {
+    const r = await run(SELF_TEST, setup([{ name: "a", layer: "runtime", works: true }, { name: "b", layer: "full", works: false }], "runtime"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("1/1 tools ok");
+    expect(r.stdout).not.toContain(" b");
+  });
+
+  it("names the broken tool, exits 1 and does not print the success line", async () => {
+    const r = await run(SELF_TEST, setup([{ name: "a", layer: "runtime", works: true }, { name: "b", layer: "full", works: false }], "full"));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FAIL  b: b 1.0");
+    expect(r.stdout).toContain("1/2 tools ok; failed: b");
+    expect(r.stdout).not.toMatch(SELF_TEST_OK);
+  });
+
+  it("refuses an unknown toolset", async () => {
+    const r = await run(SELF_TEST, setup([{ name: "a", layer: "runtime", works: true }], "mini"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("says 'mini'; allowed: full, runtime");
+  });
+
+  it("reads the real manifest: a runtime image checks exactly its runtime-layer tools", async () => {
+    const runtime = loadManifest().tools.filter((t) => t.layer === "runtime");
+    const env = setup(runtime.map((t) => ({ name: t.name, layer: "runtime", works: true })), "runtime");
+    env.OPENCODE_SELFTEST_MANIFEST = join(IMAGE_DIR, "tools.json");
+    const r = await run(SELF_TEST, env);
+    // The real checks call the real tools, which the fake PATH mostly lacks: every runtime tool is attempted once.
+    expect(r.stdout).toMatch(new RegExp(`^\\d+/${runtime.length} tools ok; failed:`, "m"));
+    const attempted = r.stdout.split("\n").flatMap((l) => /^(?:ok {4}|FAIL {2})([^:]+)/.exec(l)?.[1] ?? []);
+    expect(attempted.sort()).toEqual(runtime.map((t) => t.name).sort());
+  });
+});
+
+describe("opencode-healthcheck", () => {
+  let server: Server;
+  let port: number;
+  let password: string | undefined;
+  const seen: (string | undefined)[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      const expected = password === undefined ? undefined : `Basic ${Buffer.from(`${DEFAULT_AUTH_USERNAME}:${password}`).toString("base64")}`;
+      if (req.url !== HEALTH_ROUTE) return void res.writeHead(404).end();
+      if (expected !== undefined && req.headers.authorization !== expected) return void res.writeHead(401).end("Unauthorized");
+      res.writeHead(200, { "content-type": "application/json" }).end('{"healthy":true,"version":"1.0.0"}');
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const env = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", OPENCODE_HEALTH_PORT: String(port), ...extra });
+
+  it("is healthy without a password, sending no credentials", async () => {
+    password = undefined;
+    seen.length = 0;
+    const r = await run(HEALTHCHECK, env());
+    expect(r.code).toBe(0);
+    expect(seen).toEqual([undefined]);
+  });
+
+  it.each(["s3cret", 'quo"te and back\\slash', "spaces and : colons"])("sends basic auth for the password %j", async (pw) => {
+    password = pw;
+    const r = await run(HEALTHCHECK, env({ [AUTH_ENV.password]: pw }));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("is unhealthy with a wrong password", async () => {
+    password = "right";
+    const r = await run(HEALTHCHECK, env({ [AUTH_ENV.password]: "wrong" }));
+    expect(r.code).not.toBe(0);
+  });
+
+  it("uses OPENCODE_SERVER_USERNAME when set", async () => {
+    password = "pw";
+    seen.length = 0;
+    await run(HEALTHCHECK, env({ [AUTH_ENV.password]: "pw", [AUTH_ENV.username]: "alice" }));
+    expect(seen).toEqual([`Basic ${Buffer.from("alice:pw").toString("base64")}`]);
+  });
+
+  it("is unhealthy when nothing listens", async () => {
+    const r = await run(HEALTHCHECK, { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENCODE_HEALTH_PORT: "1" });
+    expect(r.code).not.toBe(0);
+  });
+});
