@@ -1,19 +1,9 @@
 // Release notes in Keep a Changelog form: the published digests (per registry, and per platform) and what changed in
-// the image's tool manifest since the previous release. Pure: scripts/release-notes.ts reads the files and git.
+// the image's tool manifest since the previous release (src/image/manifest.ts diffs them). Pure:
+// scripts/release-notes.ts reads the files.
 
 import type { Platform } from "../facts.js";
-
-/** A tool as the manifest pins it. */
-export interface ToolVersion {
-  readonly name: string;
-  readonly version: string;
-}
-
-export interface ToolChanges {
-  readonly added: readonly ToolVersion[];
-  readonly changed: readonly { readonly name: string; readonly from: string; readonly to: string }[];
-  readonly removed: readonly ToolVersion[];
-}
+import type { ManifestDiff } from "../image/manifest.js";
 
 export interface NotesInput {
   /** `1.2.3` (a leading v is dropped). */
@@ -24,26 +14,12 @@ export interface NotesInput {
   readonly published: readonly string[];
   /** Registry -> platform -> the digest each platform's build pushed. */
   readonly platformDigests: Readonly<Record<string, Readonly<Partial<Record<Platform, string>>>>>;
-  readonly tools: ToolChanges;
+  /** What changed in the tool manifest since the previous release (diffToolManifests). */
+  readonly tools: ManifestDiff;
   /** Previous release tag (for the compare link), if any. */
   readonly previousTag?: string;
   /** https://github.com/owner/repo, for the compare link. */
   readonly repositoryUrl?: string;
-}
-
-/** Tool-by-tool difference between two manifests, each list sorted by name. */
-export function diffTools(before: readonly ToolVersion[], after: readonly ToolVersion[]): ToolChanges {
-  const old = new Map(before.map((t) => [t.name, t.version]));
-  const now = new Map(after.map((t) => [t.name, t.version]));
-  const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  return {
-    added: after.filter((t) => !old.has(t.name)).sort(byName),
-    changed: after
-      .filter((t) => old.has(t.name) && old.get(t.name) !== t.version)
-      .map((t) => ({ name: t.name, from: old.get(t.name)!, to: t.version }))
-      .sort(byName),
-    removed: before.filter((t) => !now.has(t.name)).sort(byName),
-  };
 }
 
 export function releaseNotes(input: NotesInput): string {

@@ -1,23 +1,15 @@
 import { describe, expect, it } from "vitest";
 
-import { diffTools, releaseNotes } from "../../src/release/notes.js";
+import { diffToolManifests, parseToolManifest } from "../../src/image/manifest.js";
+import { releaseNotes } from "../../src/release/notes.js";
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 
-describe("tool manifest diff", () => {
-  it("sorts additions, version changes and removals by name", () => {
-    expect(
-      diffTools(
-        [{ name: "ripgrep", version: "14.1.0" }, { name: "jq", version: "1.7" }, { name: "act", version: "0.2.60" }],
-        [{ name: "ripgrep", version: "14.1.1" }, { name: "jq", version: "1.7" }, { name: "zoxide", version: "0.9" }, { name: "bat", version: "0.24" }],
-      ),
-    ).toEqual({
-      added: [{ name: "bat", version: "0.24" }, { name: "zoxide", version: "0.9" }],
-      changed: [{ name: "ripgrep", from: "14.1.0", to: "14.1.1" }],
-      removed: [{ name: "act", version: "0.2.60" }],
-    });
-  });
-});
+/** A manifest of npm tools at the given versions, through the image's own parser. */
+const manifest = (versions: Record<string, string>) =>
+  parseToolManifest(
+    JSON.stringify({ tools: Object.entries(versions).map(([name, version]) => ({ name, version, layer: "runtime", install: "npm", package: name, bin: [name], check: `${name} --version` })) }),
+  );
 
 describe("release notes (Keep a Changelog)", () => {
   const base = {
@@ -30,7 +22,7 @@ describe("release notes (Keep a Changelog)", () => {
   it("lists the digests per registry and per platform, then the tool changes", () => {
     const notes = releaseNotes({
       ...base,
-      tools: diffTools([{ name: "jq", version: "1.6" }], [{ name: "jq", version: "1.7" }, { name: "bat", version: "0.24" }]),
+      tools: diffToolManifests(manifest({ jq: "1.6.0" }), manifest({ jq: "1.7.0", bat: "0.24.0" })),
       previousTag: "v1.2.2",
       repositoryUrl: "https://github.com/prizz/opencode-cloud",
     });
@@ -58,11 +50,11 @@ describe("release notes (Keep a Changelog)", () => {
         "",
         "### Added",
         "",
-        "- bat 0.24",
+        "- bat 0.24.0",
         "",
         "### Changed",
         "",
-        "- jq 1.6 → 1.7",
+        "- jq 1.6.0 → 1.7.0",
         "",
         "[1.2.3]: https://github.com/prizz/opencode-cloud/compare/v1.2.2...v1.2.3",
         "",
