@@ -1,6 +1,9 @@
 // The release stacks under Pulumi mocks, with the CI environment set as GitHub Actions sets it. The registries are
 // the one faked edge (src/release/gateway.ts); tags, labels, caches, checks and decisions are the real code.
 
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { IMAGE_NAMES, PLATFORMS } from "../../src/facts.js";
@@ -8,7 +11,7 @@ import type { RegistryTarget } from "../../src/config/release.js";
 import type { PlatformManifests } from "../../src/release/publish.js";
 import { parseReleaseSettings } from "../../src/config/release.js";
 import { runRelease } from "../../src/release/program.js";
-import { effectiveConfig, fakeDigest, runProgram, TYPES, type ConfigValue, type DeclaredResource, type ProgramRun } from "../support/program.js";
+import { PROJECT_DIR, effectiveConfig, fakeDigest, runProgram, TYPES, type ConfigValue, type DeclaredResource, type ProgramRun } from "../support/program.js";
 
 // The registries as the gateway sees them: per image, reference (tag or digest) -> platform manifests.
 const registry = vi.hoisted(() => ({
@@ -290,5 +293,26 @@ describe("QEMU stack (one multi-platform build)", () => {
     setEnv({ GITHUB_REF: "refs/tags/v2.0.0" });
     registry.content.set(DH, new Map([["2.0.0", { "linux/amd64": fakeDigest("x") }]]));
     expect((await failureOf("release-qemu")).message).toMatch(/docker.io\/prizz\/opencode-cloud-sandbox:2.0.0 already exists/);
+  });
+});
+
+describe("every shipped release stack", () => {
+  const RELEASE_STACKS = readdirSync(join(PROJECT_DIR, "stacks"))
+    .filter((f) => /^Pulumi\.release.*\.yaml$/.test(f))
+    .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+    .sort();
+
+  it("are the four roles", () => {
+    expect(RELEASE_STACKS).toEqual(["release", "release-amd64", "release-arm64", "release-qemu"]);
+  });
+
+  it.each(RELEASE_STACKS)("%s previews on main without registries or credentials and declares identical inputs twice", async (stackFile) => {
+    setEnv({ GITHUB_REF: "refs/heads/main", DOCKERHUB_TOKEN: undefined, GITHUB_TOKEN: undefined, OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    const first = await runProgram({ stackFile, preview: true });
+    const second = await runProgram({ stackFile, preview: true });
+    expect(first.resources.filter((r) => r.custom).length).toBeGreaterThan(0);
+    expect(second.resources.map((r) => [r.type, r.name, r.inputs])).toEqual(first.resources.map((r) => [r.type, r.name, r.inputs]));
+    expect(registry.calls).toEqual([]);
+    expect(first.config.values["opencode-cloud:mode"]).toBe("release");
   });
 });
