@@ -144,6 +144,13 @@ describe("the workflows", () => {
     expect([...versions]).toEqual([pkg.dependencies["@pulumi/pulumi"]]);
   });
 
+  it("use only the documented repository secrets", () => {
+    const used = new Set(FILES.flatMap((f) => [...text(f).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]!)));
+    expect([...used].sort()).toEqual(["DOCKERHUB_TOKEN", "DOCKERHUB_USERNAME", "GITHUB_TOKEN", "PULUMI_CONFIG_PASSPHRASE"]);
+    const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
+    for (const secret of used) if (secret !== "GITHUB_TOKEN") expect(readme, secret).toContain(`\`${secret}\``);
+  });
+
   it("keep Dependabot watching the pinned actions", () => {
     const dependabot = parseYaml(readFileSync(join(PROJECT_DIR, ".github", "dependabot.yml"), "utf8")) as { updates: { "package-ecosystem": string }[] };
     expect(dependabot.updates.map((u) => u["package-ecosystem"])).toContain("github-actions");
