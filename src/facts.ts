@@ -93,3 +93,16 @@ export const CI_ENV = {
     ghcr: { port: 5052, host: "ghcr.io", service: "ghcr.io" },
   },
 } as const;
+
+/** The sandbox image's toolsets (build arg TOOLSET): `full` holds every manifest tool, `runtime` only the runtime layer. */
+export const TOOLSETS = ["full", "runtime"] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+/** Inside the image: the toolset it was built with (the self-test reads it to know which tools to check). */
+export const IMAGE_TOOLSET_FILE = "/usr/local/share/opencode-cloud/toolset";
+
+/** Labels the sandbox image carries besides the OCI ones. */
+export const IMAGE_LABELS = {
+  toolset: `${LABEL_PREFIX}.toolset`,
+  opencodeVersion: `${LABEL_PREFIX}.opencode-version`,
+} as const;

@@ -3,15 +3,18 @@
 // commands; the release notes diff two manifests. Pure: parsing and diffing only, no I/O.
 
 import { ConfigError } from "../config/errors.js";
-import { PLATFORMS } from "../facts.js";
+import { PLATFORMS, TOOLSETS, type Toolset } from "../facts.js";
 
 /** Docker's TARGETARCH values for the platforms the image is published for (`linux/amd64` -> `amd64`). */
 export type Arch = "amd64" | "arm64";
 export const ARCHES: readonly Arch[] = PLATFORMS.map((p) => p.slice("linux/".length) as Arch);
 
+/** Where the manifest lives in this repository (the image copies it to IMAGE_PATHS.toolManifest). */
+export const TOOL_MANIFEST_SOURCE = "image/tools.json";
+
 /** `runtime`: in every image (Ubuntu noble or Debian bookworm base). `full`: only with TOOLSET=full. */
-export const TOOL_LAYERS = ["runtime", "full"] as const;
-export type ToolLayer = (typeof TOOL_LAYERS)[number];
+export const TOOL_LAYERS: readonly Toolset[] = TOOLSETS;
+export type ToolLayer = Toolset;
 
 export const INSTALL_KINDS = ["apt", "download", "git", "cargo", "npm", "npm-lockfile", "rustup"] as const;
 export type InstallKind = (typeof INSTALL_KINDS)[number];
@@ -94,7 +97,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Reads and checks one manifest; every problem names the entry and key, what was wrong and what is allowed. */
-export function parseToolManifest(text: string, source = "tools.json"): ToolManifest {
+export function parseToolManifest(text: string, source = TOOL_MANIFEST_SOURCE): ToolManifest {
   let doc: unknown;
   try {
     doc = JSON.parse(text);

@@ -4,9 +4,12 @@ import {
   AUTH_ENV,
   DEFAULT_AUTH_USERNAME,
   HEALTH_ROUTE,
+  IMAGE_LABELS,
   IMAGE_PATHS,
+  IMAGE_TOOLSET_FILE,
   SANDBOX_PORT,
   SANDBOX_USER,
+  TOOLSETS,
   VOLUMES,
 } from "../../src/facts.js";
 import { aptPackages, closure, dockerfileText, loadManifest, parseDockerfile, readImageFile, type Stage } from "./support.js";
@@ -38,6 +41,7 @@ describe("image/Dockerfile parses and lints clean", () => {
 describe("TOOLSET picks the stages BuildKit runs", () => {
   it("defaults to full and selects a stage named tools-<TOOLSET>", () => {
     expect(df.globalArgs.get("TOOLSET")).toBe("full");
+    for (const t of TOOLSETS) expect(df.stage(`tools-${t}`).name).toBe(`tools-${t}`);
     expect(df.stage("tools").from).toBe("tools-${TOOLSET}");
     expect(final.from).toBe("tools");
   });
@@ -153,13 +157,14 @@ describe("the sandbox matches src/facts.ts", () => {
     }
     expect(steps(final, "COPY").map((s) => s.args)).toContain(`tools.json ${IMAGE_PATHS.toolManifest}`);
     expect(steps(final, "COPY").map((s) => s.args)).toContain("rootfs/ /");
-    const toolsetFile = IMAGE_PATHS.toolManifest.replace(/[^/]+$/, "toolset");
-    expect(steps(final, "RUN").some((s) => s.args.includes(`echo "\${TOOLSET}" >${toolsetFile}`))).toBe(true);
+    expect(steps(final, "RUN").some((s) => s.args.includes(`echo "\${TOOLSET}" >${IMAGE_TOOLSET_FILE}`))).toBe(true);
   });
 
   it("labels the image with the OCI keys, from build args", () => {
     const labels = steps(final, "LABEL").map((s) => s.args).join(" ");
     for (const key of OCI) expect(labels).toContain(`org.opencontainers.image.${key}=`);
+    expect(labels).toContain(`${IMAGE_LABELS.toolset}="\${TOOLSET}"`);
+    expect(labels).toContain(`${IMAGE_LABELS.opencodeVersion}="\${OPENCODE_VERSION}"`);
     for (const arg of ["VERSION", "REVISION", "CREATED", "SOURCE"]) {
       expect(labels).toContain(`"\${${arg}}"`);
       expect(steps(final, "ARG").map((s) => s.args.split("=")[0])).toContain(arg);

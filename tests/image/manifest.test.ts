@@ -152,7 +152,7 @@ describe("parseToolManifest", () => {
     ["not JSON", "{", /m\.json: is not JSON/],
     ["no tools array", JSON.stringify({ tool: [] }), /m\.json: tools: is missing/],
     ["a duplicate name", doc(good, good), /tools\[1\]\.name: "gh" is listed twice/],
-    ["an unknown layer", doc({ ...good, layer: "extra" }), /\(gh\)\.layer: "extra"\. Allowed: runtime, full/],
+    ["an unknown layer", doc({ ...good, layer: "extra" }), /\(gh\)\.layer: "extra"\. Allowed: full, runtime/],
     ["an unknown install kind", doc({ ...good, install: "brew" }), /\.install: "brew"\. Allowed: apt, download/],
     ["a download without verify", doc({ ...good, verify: undefined }), /\(gh\)\.verify: is missing/],
     ["an unknown verify kind", doc({ ...good, verify: { kind: "md5" } }), /verify\.kind: "md5"\. Allowed: sha256, checksums/],

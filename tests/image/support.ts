@@ -2,13 +2,13 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
-import { parseToolManifest, type ToolManifest } from "../../src/image/manifest.js";
+import { parseToolManifest, TOOL_MANIFEST_SOURCE, type ToolManifest } from "../../src/image/manifest.js";
 
 export const IMAGE_DIR = fileURLToPath(new URL("../../image/", import.meta.url));
 export const readImageFile = (rel: string): string => readFileSync(IMAGE_DIR + rel, "utf8");
 
 export const dockerfileText = (): string => readImageFile("Dockerfile");
-export const loadManifest = (): ToolManifest => parseToolManifest(readImageFile("tools.json"), "image/tools.json");
+export const loadManifest = (): ToolManifest => parseToolManifest(readImageFile("tools.json"), TOOL_MANIFEST_SOURCE);
 
 export interface Step {
   keyword: string;
