@@ -124,7 +124,8 @@ export async function runRelease(env: NodeJS.ProcessEnv, deps: ReleaseDeps): Pro
     const indexDigests: Partial<Record<RegistryKey, pulumi.Output<string>>> = {};
     const refs: Partial<Record<RegistryKey, pulumi.Output<string>[]>> = {};
     for (const target of targets) {
-      const index = new RegistryIndex(`release-${target.key}`, { target, tags: plan.tags, sources: sources![target.key]!, push: settings.push });
+      const platformSources = Object.fromEntries(settings.platforms.map((p) => [p, sources![target.key]![p]!]));
+      const index = new RegistryIndex(`release-${target.key}`, { target, tags: plan.tags, sources: platformSources, push: settings.push });
       indexDigests[target.key] = index.refs[plan.tags[0]!]!.apply(digestOf);
       refs[target.key] = Object.values(index.refs);
     }

@@ -263,6 +263,14 @@ describe("merge stack (one index per tag per registry)", () => {
     expect((await failureOf("release")).message).toMatch(/every registry failed/);
   });
 
+  it("indexes only the configured platforms", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    publishBuilds(DH);
+    publishBuilds(GH);
+    const run = await runProgram({ stackFile: "release", overrides: { "opencode-cloud:releasePlatforms": "linux/arm64" } });
+    expect(indexes(run).map((r) => r.inputs["sources"])).toEqual([[`${DH}@${ARM}`], [`${DH}@${ARM}`], [`${GH}@${ARM}`], [`${GH}@${ARM}`]]);
+  });
+
   it("refuses digests that are not digests, naming the variable", async () => {
     setEnv({ GITHUB_REF: "refs/heads/main", OPENCODE_CLOUD_PLATFORM_DIGESTS: JSON.stringify({ dockerHub: { "linux/amd64": "latest" } }) });
     expect((await failureOf("release")).message).toMatch(/OPENCODE_CLOUD_PLATFORM_DIGESTS: dockerHub linux\/amd64: "latest" is not a digest/);
