@@ -140,7 +140,7 @@ umask 022
 # 5. the sandbox image ------------------------------------------------------------------------------------------
 [ -f image/Dockerfile ] || die "image/Dockerfile missing: the sandbox image cannot be built"
 log "building $TEST_LOCAL_IMAGE from image/Dockerfile"
-DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg TOOLSET=runtime \
+BUILDKIT_PROGRESS=plain DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg TOOLSET=runtime \
   -t "$TEST_LOCAL_IMAGE" image/ >"$CI_ENV_DIR/image-build.log" 2>&1 \
   || { tail -40 "$CI_ENV_DIR/image-build.log" >&2; die "building $TEST_LOCAL_IMAGE failed (log: $CI_ENV_DIR/image-build.log)"; }
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"

@@ -190,7 +190,9 @@ describe.skipIf(!engine)("volumes that arrive root-owned, and a workspace of 100
   it("repairs the ownership of volumes that arrive root-owned", async () => {
     const d = await plan();
     const paths = VOLUME_KINDS.map((k) => VOLUMES[k]);
-    await runWithVolumes(d, imageId, `chown 0:0 ${paths.join(" ")} && chmod 755 ${paths.join(" ")}`);
+    // Not empty: the engine copies the image's directory (owner included) into an empty volume at every mount, so
+    // only a volume with content keeps the root owner an old deployment or another tool left on it.
+    await runWithVolumes(d, imageId, paths.map((p) => `touch ${p}/.from-before && chown -R 0:0 ${p} && chmod 755 ${p}`).join(" && "));
     const before = await runWithVolumes(d, imageId, `stat -c %u:%g ${paths.join(" ")}`);
     expect(before.trim().split("\n")).toEqual(paths.map(() => "0:0"));
 

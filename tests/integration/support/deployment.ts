@@ -5,7 +5,7 @@ import type Docker from "dockerode";
 import { VOLUMES, type VolumeKind } from "../../../src/facts.js";
 import { runProgram, TYPES, type RunOptions } from "../../support/program.js";
 import { createContainer, createVolumes, destroyContainer, place, type DeclaredResource } from "./harness.js";
-import { freePort } from "./opencode.js";
+import { demux, freePort } from "./opencode.js";
 
 let sequence = 0;
 
@@ -101,7 +101,7 @@ export async function runWithVolumes(deployment: Deployment, image: string, scri
   try {
     await c.start();
     const { StatusCode } = (await c.wait()) as { StatusCode: number };
-    const logs = (await c.logs({ stdout: true, stderr: true })).toString("utf8");
+    const logs = demux(await c.logs({ stdout: true, stderr: true }));
     if (StatusCode !== 0) throw new Error(`helper script failed (${StatusCode}): ${logs}`);
     return logs;
   } finally {

@@ -39,8 +39,9 @@ export async function waitForEngineHealthy(container: Docker.Container, since: n
     const state = (await container.inspect()).State;
     const health = state.Health?.Status;
     if (health === "healthy") return Date.now() - since;
-    if (health === "unhealthy") throw new Error(`container turned unhealthy: ${JSON.stringify(state.Health?.Log?.slice(-2))}`);
-    if (!state.Running && !state.Restarting) throw new Error(`container exited with ${state.ExitCode} before turning healthy`);
+    const info = `status ${state.Status}, exit code ${state.ExitCode}, health log ${JSON.stringify(state.Health?.Log?.slice(-2) ?? [])}`;
+    if (health === "unhealthy") throw new Error(`container turned unhealthy (${info})`);
+    if (!state.Running && !state.Restarting) throw new Error(`container exited before turning healthy (${info})`);
     await sleep(POLL_MS);
   }
   throw new Error(`container not healthy within ${timeoutMs} ms`);
@@ -97,7 +98,7 @@ export async function execIn(container: Docker.Container, cmd: string[], user?: 
 }
 
 /** Docker's multiplexed stream (8-byte frame headers) to plain text. */
-function demux(buf: Buffer): string {
+export function demux(buf: Buffer): string {
   let out = "";
   let i = 0;
   while (i + 8 <= buf.length) {
