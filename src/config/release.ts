@@ -7,7 +7,7 @@ import { IMAGE_NAMES, PLATFORMS, type Platform } from "../facts.js";
 import { InvalidReferenceError, parseReference } from "../oci/reference.js";
 import { ConfigError, ConfigErrors } from "./errors.js";
 import { readRawConfig } from "./read.js";
-import { fullKey, type KeySpec } from "./schema.js";
+import { PROJECT, SANDBOX_KEYS, fullKey, type KeySpec } from "./schema.js";
 import { Secret } from "./secret.js";
 import type { RawConfig } from "./settings.js";
 
@@ -195,6 +195,11 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
     }
   };
 
+  // A project key nothing reads is a typo (`opencode-cloud:releaseRoel`), not a harmless extra.
+  for (const key of unknownProjectKeys(raw.values)) {
+    errors.push(new ConfigError(key, "is not a config key of this project", "the keys Pulumi.yaml declares (README: Configuration, Releases)"));
+  }
+
   // Strategy and role (a bad value is reported once; the checks that depend on it are skipped).
   const strategyText = str("releaseStrategy");
   const strategy = oneOf("releaseStrategy", RELEASE_STRATEGIES) ?? (strategyText === "" ? fail("releaseStrategy", "is empty", RELEASE_STRATEGIES.join(" | ")) : undefined);
@@ -264,6 +269,12 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
   };
   if (errors.length > 0 || strategy === undefined || role === undefined) throw new ConfigErrors(errors);
   return { strategy, role, ...rest };
+}
+
+/** Keys in the project's namespace that neither program declares, sorted. */
+export function unknownProjectKeys(values: Readonly<Record<string, string>>): string[] {
+  const known = new Set([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG)].map(fullKey));
+  return Object.keys(values).filter((k) => k.startsWith(`${PROJECT}:`) && !known.has(k)).sort();
 }
 
 /** Reads the release keys from the config the CLI handed this process, and the credentials from `env`. */

@@ -79,6 +79,7 @@ describe("release config keys", () => {
     ["same image twice", { "opencode-cloud:releaseGhcrImage": IMAGE_NAMES.dockerHub }, /^opencode-cloud:releaseGhcrImage: is the same image as opencode-cloud:releaseDockerHubImage/],
     ["push not a boolean", { "opencode-cloud:releasePush": "yes" }, /^opencode-cloud:releasePush: "yes" is not a boolean\. Allowed: true \| false\.$/],
     ["bad cache tag", { "opencode-cloud:releaseCacheTag": "Cache!" }, /^opencode-cloud:releaseCacheTag: "Cache!" is not valid/],
+    ["a typo of a key", { "opencode-cloud:releaseRoel": "merge" }, /^opencode-cloud:releaseRoel: is not a config key of this project\. Allowed: the keys Pulumi.yaml declares/],
     ["plain-text token", { "opencode-cloud:releaseGhcrToken": "ghp_plain" }, /^opencode-cloud:releaseGhcrToken: is stored as plain text\. Allowed: a secret: pulumi config set --secret/],
   ])("%s", (_name, overrides, message) => {
     const found = problems(() => settingsFor("release-amd64", overrides));
