@@ -103,6 +103,14 @@ describe("npm-installed tools match their lockfiles", () => {
     });
   }
 
+  it("locks every linux amd64/arm64 (glibc) platform package that a locked package may pull in", () => {
+    const wanted = Object.values(lock.packages as Record<string, { optionalDependencies?: Record<string, string> }>)
+      .flatMap((p) => Object.keys(p.optionalDependencies ?? {}))
+      .filter((n) => /linux-(x64|arm64)(-gnu)?$/.test(n));
+    expect(wanted.length).toBeGreaterThan(4);
+    expect(wanted.filter((n) => !lock.packages[`node_modules/${n}`])).toEqual([]);
+  });
+
   it("pins nothing in npm-tools that the manifest does not list", () => {
     const listed = manifest.tools.flatMap((t) => (t.install === "npm" ? [t.package] : []));
     expect(Object.keys(pkg.dependencies).sort()).toEqual(listed.sort());
