@@ -1,7 +1,7 @@
 // The registry resolver (src/image/resolver.ts over src/oci) against real registries: the two loopback
 // docker-registry instances scripts/ci-env.sh runs in place of Docker Hub and GHCR, each behind the bearer-token
 // endpoint. Images are pushed there by the engine; the resolver pulls anonymous tokens as it would from the real ones.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type Docker from "dockerode";
 import { ConfigError } from "../../src/config/errors.js";
 import { IMAGE_NAMES } from "../../src/facts.js";
@@ -10,7 +10,7 @@ import type { PullSettings } from "../../src/image/types.js";
 import { parseReference } from "../../src/oci/reference.js";
 import type { ProgramLog } from "../../src/sandbox/log.js";
 import { runProgram } from "../support/program.js";
-import { realEngine, type CiSettings, type RegistrySettings } from "./support/env.js";
+import { describeOn, realEngine, type CiSettings, type RegistrySettings } from "./support/env.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { freePort } from "./support/opencode.js";
 
@@ -57,8 +57,7 @@ async function variant(docker: Docker, base: string, label: string): Promise<str
   return Id;
 }
 
-describe.skipIf(!engine)("registry resolver against the loopback Docker Hub and GHCR", () => {
-  const { docker, settings } = engine!;
+describeOn(engine, "registry resolver against the loopback Docker Hub and GHCR", ({ docker, settings }) => {
   const { dockerHub, ghcr } = settings.registries;
   const hubRepo = standIn(dockerHub, IMAGE_NAMES.dockerHub);
   const ghcrRepo = standIn(ghcr, IMAGE_NAMES.ghcr);

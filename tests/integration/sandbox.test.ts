@@ -4,10 +4,10 @@
 // the password, the user and a graceful stop.
 import { networkInterfaces } from "node:os";
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { AUTH_ENV, HEALTH_ROUTE, IMAGE_PATHS, SANDBOX_PORT, SANDBOX_USER, TEST_LOCAL_IMAGE, VOLUME_KINDS, VOLUMES } from "../../src/facts.js";
 import { Deployment, runWithVolumes } from "./support/deployment.js";
-import { realEngine } from "./support/env.js";
+import { describeOn, realEngine } from "./support/env.js";
 import { basicAuth, createSession, execIn, get, sessionIds, waitForEngineHealthy, waitForHealthyAnswer } from "./support/opencode.js";
 
 const engine = await realEngine();
@@ -30,8 +30,7 @@ async function restart(d: Deployment): Promise<number> {
   return answer;
 }
 
-describe.skipIf(!engine)("sandbox on the real engine, as the dev stack declares it", () => {
-  const { docker, imageId } = engine!;
+describeOn(engine, "sandbox on the real engine, as the dev stack declares it", ({ docker, imageId }) => {
   let d: Deployment;
   let sessionId: string;
 
@@ -164,8 +163,7 @@ describe.skipIf(!engine)("sandbox on the real engine, as the dev stack declares 
   });
 });
 
-describe.skipIf(!engine)("volumes that arrive root-owned, and a workspace of 100k files", () => {
-  const { docker, imageId } = engine!;
+describeOn(engine, "volumes that arrive root-owned, and a workspace of 100k files", ({ docker, imageId }) => {
   const planned: Deployment[] = [];
   afterAll(async () => {
     for (const d of planned) await d.cleanup();
@@ -226,8 +224,7 @@ describe.skipIf(!engine)("volumes that arrive root-owned, and a workspace of 100
   });
 });
 
-describe.skipIf(!engine)("with a password", () => {
-  const { docker, imageId } = engine!;
+describeOn(engine, "with a password", ({ docker, imageId }) => {
   const password = "it-secret-pass";
   let d: Deployment;
   beforeAll(async () => {

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
+import { describe, it } from "vitest";
 import { CI_ENV, TEST_LOCAL_IMAGE } from "../../../src/facts.js";
 
 export interface RegistrySettings {
@@ -65,4 +66,10 @@ export async function realEngine(needsSandbox = true): Promise<RealEngine | unde
   if (inCI) throw new Error(`real-engine tier under CI=true: ${found}`);
   console.warn(`real-engine tier skipped: ${found}`);
   return undefined;
+}
+
+/** describe() with the engine in hand; without one (outside CI) a skipped suite saying why. */
+export function describeOn(engine: RealEngine | undefined, name: string, body: (engine: RealEngine) => void): void {
+  if (engine) describe(name, () => body(engine));
+  else describe.skip(name, () => it("needs the real engine (scripts/ci-env.sh)", () => undefined));
 }
