@@ -45,7 +45,10 @@ fi
 log "engine $($DOCKER version --format '{{.Server.Version}}')"
 
 # 3. base image -----------------------------------------------------------------------------------------------
-if ! $DOCKER image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+# This machine's own extra CAs (an egress proxy here re-signs TLS) go into the base, so that builds on it reach
+# the npm registry as the host does; the label says which CAs it holds, and a change re-imports it.
+host_cas=$(cat /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum | cut -c1-16)
+if [ "$($DOCKER image inspect -f '{{index .Config.Labels "host-cas"}}' "$BASE_IMAGE" 2>/dev/null)" != "$host_cas" ]; then
   rootfs_tar="$CI_ENV_DIR/debian-bookworm-minbase.tar"
   if [ ! -s "$rootfs_tar" ]; then
     log "debootstrap bookworm (minbase)"
@@ -56,7 +59,13 @@ if ! $DOCKER image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     rm -rf "$tmp"
   fi
   log "docker import $BASE_IMAGE"
-  $DOCKER import "$rootfs_tar" "$BASE_IMAGE" >/dev/null
+  import_tar="$CI_ENV_DIR/base-import.tar"
+  cp "$rootfs_tar" "$import_tar"
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    tar -rf "$import_tar" -C / usr/local/share/ca-certificates
+  fi
+  $DOCKER import --change "LABEL host-cas=$host_cas" "$import_tar" "$BASE_IMAGE" >/dev/null
+  rm -f "$import_tar"
 fi
 
 # 4. registries and token endpoint ----------------------------------------------------------------------------
