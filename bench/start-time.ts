@@ -7,13 +7,14 @@
 //              -> first healthy answer on the published port
 //   engine     the same starts: `docker start` -> the engine reporting `healthy` (the image's HEALTHCHECK)
 // each with an empty workspace and with a 100k-file one. One warm-up start per setup is not counted (the first start
-// writes opencode's config and database); the timed starts reuse that state, as a restarted sandbox does.
+// writes opencode's config and database); the timed starts reuse that state, as a restarted sandbox does, and are
+// interleaved (bare, container; empty, 100k) so a shared machine's load spreads over every column.
 // Targets (issue #4): container <= 1.10 x bare; engine healthy <= 1.5 x bare; workspace effect < 10 %.
 //
 // Needs what scripts/ci-env.sh sets up (engine, TEST_LOCAL_IMAGE).
 import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { HEALTH_ROUTE, TEST_LOCAL_IMAGE, VOLUMES } from "../src/facts.js";
@@ -102,6 +103,9 @@ async function main(): Promise<void> {
       empty: { bare: [], container: [], engine: [] },
       full: { bare: [], container: [], engine: [] },
     };
+    // Set up both workspaces and both deployments, warm each once, then interleave the timed starts so that the
+    // load of a shared machine falls on every column alike.
+    const setups = {} as Record<"empty" | "full", { home: string; workspace: string; d: Deployment }>;
     for (const kind of ["empty", "full"] as const) {
       const home = join(work, `home-${kind}`);
       const workspace = join(work, `workspace-${kind}`);
@@ -109,8 +113,6 @@ async function main(): Promise<void> {
       mkdirSync(workspace, { recursive: true });
       if (kind === "full") fillWorkspace(workspace);
       await bareStart(binary, home, workspace, env); // warm-up
-      for (let i = 0; i < RUNS; i++) results[kind].bare.push(await bareStart(binary, home, workspace, env));
-
       const d = await Deployment.plan(docker);
       deployments.push(d);
       await d.createVolumes();
@@ -124,13 +126,20 @@ async function main(): Promise<void> {
       }
       await d.createContainer(imageId); // warm-up: create, start, wait for healthy
       await d.container!.stop();
-      for (let i = 0; i < RUNS; i++) {
+      setups[kind] = { home, workspace, d };
+    }
+    console.error(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    for (let i = 0; i < RUNS; i++) {
+      for (const kind of ["empty", "full"] as const) {
+        const { home, workspace, d } = setups[kind];
+        results[kind].bare.push(await bareStart(binary, home, workspace, env));
         const r = await containerStart(d);
         results[kind].container.push(r.answer);
         results[kind].engine.push(r.engine);
       }
-      console.error(`${kind}: ${JSON.stringify(results[kind])}`);
     }
+    console.error(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    for (const kind of ["empty", "full"] as const) console.error(`${kind}: ${JSON.stringify(results[kind])}`);
 
     const m = (kind: "empty" | "full", what: "bare" | "container" | "engine") => median(results[kind][what]);
     const pct = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)} %`;
