@@ -185,7 +185,7 @@ describe("the sandbox matches src/facts.ts", () => {
     expect(ep).toMatch(/opencode_args=\(web --hostname 0\.0\.0\.0 --port "\$PORT"\)/);
     expect(ep).toContain(`PORT=${SANDBOX_PORT}`);
     expect(ep).toContain(`SANDBOX_UID=${SANDBOX_USER.uid}`);
-    expect(ep).toContain(`SANDBOX_HOME=${SANDBOX_USER.home}`);
+    expect(ep).toContain(`SANDBOX_HOME=\${OPENCODE_SANDBOX_HOME:-${SANDBOX_USER.home}}`);
     const tops = /VOLUME_TOPS=\(([^)]*)\)/.exec(ep)![1]!.match(/"[^"]+"/g)!.map((s) => s.slice(1, -1).replace("$SANDBOX_HOME", SANDBOX_USER.home));
     expect(tops.sort()).toEqual(Object.values(VOLUMES).sort());
     expect(ep).not.toMatch(/chown\s+(-R|--recursive)/);

@@ -1,13 +1,13 @@
 // Runs the image's own shell scripts here: the self-test against a fake PATH of stand-in tools, the healthcheck
 // against a local HTTP server that behaves like opencode's health route, and shellcheck over all of them.
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, IMAGE_PATHS, SELF_TEST_OK } from "../../src/facts.js";
+import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, IMAGE_PATHS, SANDBOX_PORT, SANDBOX_USER, SELF_TEST_OK, VOLUMES } from "../../src/facts.js";
 import { IMAGE_DIR, loadManifest } from "./support.js";
 
 const script = (p: string) => join(IMAGE_DIR, "rootfs", p);
@@ -30,6 +30,7 @@ const run = (file: string, env: Record<string, string>): Promise<Run> =>
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "oc-image-scripts-"));
+  chmodSync(dir, 0o755); // the entrypoint test drops to the sandbox uid, which must reach its files
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -152,5 +153,61 @@ describe("opencode-healthcheck", () => {
   it("is unhealthy when nothing listens", async () => {
     const r = await run(HEALTHCHECK, { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENCODE_HEALTH_PORT: "1" });
     expect(r.code).not.toBe(0);
+  });
+});
+
+describe("opencode-entrypoint, started as root (as with --user root)", () => {
+  const ENTRYPOINT = script(IMAGE_PATHS.entrypoint);
+  const uid = SANDBOX_USER.uid;
+
+  /** A home with the three mount points, all root-owned (a fresh bind mount), and a stand-in opencode. */
+  const setup = () => {
+    const home = mkdtempSync(join(dir, "home-"));
+    const bin = join(home, "bin");
+    mkdirSync(bin);
+    chmodSync(home, 0o755);
+    for (const v of Object.values(VOLUMES)) mkdirSync(v.replace(SANDBOX_USER.home, home), { recursive: true });
+    const nested = join(home, "workspace", "project");
+    mkdirSync(nested);
+    writeFileSync(join(bin, "opencode"), '#!/bin/sh\necho "uid=$(id -u) cwd=$(pwd) args=$*"\n');
+    chmodSync(join(bin, "opencode"), 0o755);
+    return { home, nested, env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, OPENCODE_SANDBOX_HOME: home } };
+  };
+  // As root directly (this machine); elsewhere (a CI runner) through passwordless sudo.
+  const isRoot = process.getuid?.() === 0;
+  const start = (env: Record<string, string>, args: string[] = []) => {
+    const [file, argv] = isRoot
+      ? [ENTRYPOINT, args]
+      : ["sudo", ["-n", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ENTRYPOINT, ...args]];
+    return new Promise<Run>((resolve) =>
+      execFile(file, argv, { env, timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+    );
+  };
+
+  it(`hands only the volume tops to uid ${uid}, then runs opencode web on ${SANDBOX_PORT} as that user in ~/workspace`, async () => {
+    const { home, nested, env } = setup();
+    const r = await start(env);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe(`uid=${uid} cwd=${home}/workspace args=web --hostname 0.0.0.0 --port ${SANDBOX_PORT}`);
+    for (const v of Object.values(VOLUMES)) expect(statSync(v.replace(SANDBOX_USER.home, home)).uid, v).toBe(uid);
+    expect(statSync(nested).uid).toBe(0); // never recursive
+  });
+
+  it.each([
+    ["--debug", [], ["--debug"]],
+    ["DEBUG=1", [["DEBUG", "1"]], []],
+  ] as const)("turns on debug logs with %s", async (_, vars, args) => {
+    const { env } = setup();
+    const r = await start({ ...env, ...Object.fromEntries(vars) }, [...args]);
+    expect(r.stdout).toContain(`args=web --hostname 0.0.0.0 --port ${SANDBOX_PORT} --print-logs --log-level DEBUG`);
+    expect(r.stderr).toContain("[entrypoint] starting opencode");
+  });
+
+  it("passes further flags to opencode web, and runs a command instead when given one", async () => {
+    const { env } = setup();
+    expect((await start(env, ["--cors", "https://example.test"])).stdout).toContain(`--port ${SANDBOX_PORT} --cors https://example.test`);
+    const r = await start(env, ["id", "-u"]);
+    expect(r.stdout.trim()).toBe(String(uid));
   });
 });
