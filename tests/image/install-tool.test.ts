@@ -1,6 +1,6 @@
 // Runs image/build/install-tool (what every download stage of the Dockerfile runs) against a local HTTPS server
 // that serves release assets and checksum files in the formats the manifest's projects publish.
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IMAGE_DIR } from "./support.js";
+import { IMAGE_DIR, runFile } from "./support.js";
 
 const INSTALL_TOOL = join(IMAGE_DIR, "build", "install-tool");
 const VERSION = "1.2.3";
@@ -62,11 +62,7 @@ const install = (spec: Record<string, unknown>, arch = "amd64") => {
   const specFile = join(dir, `spec-${++n}.json`);
   const out = join(dir, `out-${n}`);
   writeFileSync(specFile, JSON.stringify(spec));
-  return new Promise<{ code: number; stderr: string; out: string }>((resolve) => {
-    execFile(INSTALL_TOOL, [specFile, out], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TARGETARCH: arch, CURL_CA_BUNDLE: cert }, timeout: 30_000 }, (err, _o, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr, out }),
-    );
-  });
+  return runFile(INSTALL_TOOL, [specFile, out], { PATH: process.env.PATH ?? "/usr/bin:/bin", TARGETARCH: arch, CURL_CA_BUNDLE: cert }).then((r) => ({ ...r, out }));
 };
 const spec = (verify: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   name: "tool",

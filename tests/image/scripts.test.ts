@@ -1,6 +1,6 @@
 // Runs the image's own shell scripts here: the self-test against a fake PATH of stand-in tools, the healthcheck
 // against a local HTTP server that behaves like opencode's health route, and shellcheck over all of them.
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,24 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, IMAGE_PATHS, SANDBOX_PORT, SANDBOX_USER, SELF_TEST_OK, VOLUMES } from "../../src/facts.js";
-import { IMAGE_DIR, loadManifest } from "./support.js";
+import { IMAGE_DIR, loadManifest, runFile } from "./support.js";
 
 const script = (p: string) => join(IMAGE_DIR, "rootfs", p);
 const SELF_TEST = script(IMAGE_PATHS.selfTest);
 const HEALTHCHECK = script(IMAGE_PATHS.healthcheck);
 const SCRIPTS = [SELF_TEST, HEALTHCHECK, script(IMAGE_PATHS.entrypoint), ...["install-tool", "fetch-opencode", "warm-opencode"].map((b) => join(IMAGE_DIR, "build", b))];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-const run = (file: string, env: Record<string, string>): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(file, [], { env, timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+const run = (file: string, env: Record<string, string>) => runFile(file, [], env, 20_000);
 
 let dir: string;
 beforeAll(() => {
@@ -179,10 +169,7 @@ describe("opencode-entrypoint, started as root (as with --user root)", () => {
     const [file, argv] = isRoot
       ? [ENTRYPOINT, args]
       : ["sudo", ["-n", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ENTRYPOINT, ...args]];
-    return new Promise<Run>((resolve) =>
-      execFile(file, argv, { env, timeout: 20_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
-    );
+    return runFile(file, argv, env, 20_000);
   };
 
   it(`hands only the volume tops to uid ${uid}, then runs opencode web on ${SANDBOX_PORT} as that user in ~/workspace`, async () => {

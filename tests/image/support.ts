@@ -1,4 +1,5 @@
 // Shared readers for the static image tests: the Dockerfile as a list of stages, and the tool manifest.
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
@@ -97,3 +98,16 @@ export function aptPackages(stage: Stage): string[] {
   }
   return [];
 }
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+/** Runs an executable with exactly `env`, resolving (never rejecting) with its exit code and output. */
+export const runFile = (file: string, args: readonly string[], env: Record<string, string>, timeout = 30_000): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(file, [...args], { env, timeout }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
