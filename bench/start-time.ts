@@ -142,19 +142,22 @@ async function main(): Promise<void> {
     for (const kind of ["empty", "full"] as const) console.error(`${kind}: ${JSON.stringify(results[kind])}`);
 
     const m = (kind: "empty" | "full", what: "bare" | "container" | "engine") => median(results[kind][what]);
+    /** "median (min-max)": the spread shows how much a shared machine's load moves the figures. */
+    const cell = (kind: "empty" | "full", what: "bare" | "container" | "engine") =>
+      `${m(kind, what)} (${Math.min(...results[kind][what])}-${Math.max(...results[kind][what])})`;
     const pct = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)} %`;
     const ok = (pass: boolean) => (pass ? "ok" : "MISSED");
     const rows: string[][] = [
-      ["", "empty (ms)", `${FILES.dirs * FILES.perDir / 1000}k files (ms)`, "workspace effect", "x bare (empty / 100k)", "target"],
-      ["bare opencode", String(m("empty", "bare")), String(m("full", "bare")), pct(m("empty", "bare"), m("full", "bare")), "1.00 / 1.00", "-"],
+      ["median (min-max)", "empty (ms)", `${(FILES.dirs * FILES.perDir) / 1000}k files (ms)`, "workspace effect", "x bare (empty / 100k)", "target"],
+      ["bare opencode", cell("empty", "bare"), cell("full", "bare"), pct(m("empty", "bare"), m("full", "bare")), "1.00 / 1.00", "-"],
     ];
     for (const [what, target] of [["container", TARGETS.container], ["engine", TARGETS.engine]] as const) {
       const re = m("empty", what) / m("empty", "bare");
       const rf = m("full", what) / m("full", "bare");
       rows.push([
         what === "container" ? "container (answer)" : "engine healthy",
-        String(m("empty", what)),
-        String(m("full", what)),
+        cell("empty", what),
+        cell("full", what),
         pct(m("empty", what), m("full", what)),
         `${re.toFixed(2)} / ${rf.toFixed(2)}`,
         `<= ${target.toFixed(2)} x bare: ${ok(re <= target && rf <= target)}`,

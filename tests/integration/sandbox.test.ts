@@ -179,10 +179,9 @@ describeOn(engine, "volumes that arrive root-owned, and a workspace of 100k file
   /** Creates and starts the container, returning ms to the first healthy answer and to the engine's healthy. */
   const timedStart = async (d: Deployment) => {
     const since = Date.now();
-    const started = d.createContainer(imageId); // waits for the engine's healthy (wait: true)
-    const answer = await waitForHealthyAnswer(d.baseUrl, since);
-    await started;
-    return { answer, engine: Date.now() - since };
+    // createContainer waits for the engine's healthy (the program declares wait: true).
+    const [answer, engine] = await Promise.all([waitForHealthyAnswer(d.baseUrl, since), d.createContainer(imageId).then(() => Date.now() - since)]);
+    return { answer, engine };
   };
 
   it("repairs the ownership of volumes that arrive root-owned", async () => {

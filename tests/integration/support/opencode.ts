@@ -4,7 +4,8 @@ import { createServer } from "node:net";
 import type Docker from "dockerode";
 import { DEFAULT_AUTH_USERNAME, HEALTH_ROUTE } from "../../../src/facts.js";
 
-const REQUEST_TIMEOUT_MS = 2_000;
+// Short, so a connection that hangs during start (opencode accepts before it serves) costs at most this much.
+const REQUEST_TIMEOUT_MS = 1_000;
 const POLL_MS = 50;
 
 export const basicAuth = (password: string, user: string = DEFAULT_AUTH_USERNAME): string =>
