@@ -1,10 +1,7 @@
 // Per-layer pull progress from the Docker API's JSON messages, rendered as one line per layer (bytes done / total),
 // so a multi-gigabyte pull never looks frozen. Pure: state updates and rendering; the script writes the lines.
 
-import { formatBytes } from "../../actions/dive-check/src/rules.js";
-
-/** SI byte counts (`1.5 MB`), shared with the dive-check action. */
-export { formatBytes };
+import { formatBytes } from "../bytes.js";
 
 export interface PullEvent {
   readonly id?: string;

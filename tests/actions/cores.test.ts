@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from "vitest";
 import { evaluate, parseAllowlist, parseReport, type Finding } from "../../actions/trivy-gate/src/gate.js";
-import { evaluateRules, parseDiveReport, parseRatio, parseSize, parseSizeInput } from "../../actions/dive-check/src/rules.js";
+import { parseSize } from "../../src/bytes.js";
+import { evaluateRules, parseDiveReport, parseRatio, parseSizeInput } from "../../actions/dive-check/src/rules.js";
 import { checkOidc, signTargets, workflowIdentity } from "../../actions/cosign-sign/src/plan.js";
 import { checkHealth, checkSelfTest, checkWebUi, hostPort, readiness } from "../../actions/smoke-test/src/checks.js";
 

@@ -8,7 +8,8 @@ import { enumInput, numberInput, raw, requiredInput, stringInput } from "../../l
 import { DIVE } from "../../lib/pins.js";
 import { runTool, toolFailure } from "../../lib/run.js";
 import { resolveTool } from "../../lib/tool.js";
-import { evaluateRules, formatBytes, parseDiveReport, parseRatio, parseSizeInput, type RuleCheck } from "./rules.js";
+import { formatBytes } from "../../../src/bytes.js";
+import { evaluateRules, parseDiveReport, parseRatio, parseSizeInput, type RuleCheck } from "./rules.js";
 
 /** The defaults action.yml declares (tests/actions checks that the two agree). */
 export const DEFAULTS = {

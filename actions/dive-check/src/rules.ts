@@ -2,6 +2,7 @@
 
 import { InputError } from "../../lib/errors.js";
 import { isObject, parseJsonObject } from "../../lib/json.js";
+import { parseSize } from "../../../src/bytes.js";
 
 export interface DiveLayer {
   readonly index: number;
@@ -68,21 +69,6 @@ export function parseDiveReport(text: string): DiveReport {
   };
 }
 
-const UNITS: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
-const BINARY: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 };
-
-/**
- * A size as dive's rules write it: SI units are powers of 1000 (`20MB` = 20,000,000), binary units of 1024
- * (`20MiB` = 20,971,520); case does not matter; a bare number is bytes. NaN when the text is not a size.
- */
-export function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(?:([kmgtp]?)(b?)|([kmgtp])(ib?))$/i.exec(text.trim());
-  if (match === null) return Number.NaN;
-  const value = Number(match[1]);
-  if (match[4] !== undefined) return Math.round(value * BINARY[match[4].toLowerCase()]!);
-  return Math.round(value * UNITS[(match[2] ?? "").toLowerCase()]!);
-}
-
 export interface Rules {
   /** Fail below this efficiency (0-1); null = rule off. */
   readonly lowestEfficiency: number | null;
@@ -142,18 +128,6 @@ export function parseSizeInput(input: string, text: string): number | null {
     throw new InputError(input, `"${text}" is not a size`, 'bytes with an optional unit, SI (kB, MB, GB) or binary (KiB, MiB, GiB), or "disabled"');
   }
   return bytes;
-}
-
-/** Bytes for people: `1.5 MB` (SI, like dive's own output). */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function count(obj: Record<string, unknown>, key: string, where: string): number {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyPullEvent, emptyPull, formatBytes, progressLogLines, PullError, renderLayer, renderPull, type PullEvent, type PullState } from "../../../src/cli/progress.js";
+import { formatBytes } from "../../../src/bytes.js";
+import { applyPullEvent, emptyPull, progressLogLines, PullError, renderLayer, renderPull, type PullEvent, type PullState } from "../../../src/cli/progress.js";
 
 const feed = (events: PullEvent[], state: PullState = emptyPull): PullState => events.reduce(applyPullEvent, state);
 
