@@ -17,6 +17,13 @@ export const SANDBOX_PORT = 3000;
 /** opencode's health route: answers `{"healthy":true,"version":"..."}` (behind basic auth when a password is set). */
 export const HEALTH_ROUTE = "/global/health";
 
+/**
+ * Health check timing, the same in the image's HEALTHCHECK and the container the program declares. opencode answers
+ * about 5 s after start, so a short interval lets the engine report healthy soon after; the start period covers a
+ * first start on a slow host; five misses in a row (10 s) mark it unhealthy.
+ */
+export const HEALTHCHECK_TIMING = { interval: "2s", timeout: "4s", startPeriod: "60s", retries: 5 } as const;
+
 /** Environment variables opencode reads for HTTP basic auth on every route. */
 export const AUTH_ENV = {
   password: "OPENCODE_SERVER_PASSWORD",

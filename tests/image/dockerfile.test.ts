@@ -1,17 +1,6 @@
 import { validate } from "dockerfile-utils";
 import { describe, expect, it } from "vitest";
-import {
-  AUTH_ENV,
-  DEFAULT_AUTH_USERNAME,
-  HEALTH_ROUTE,
-  IMAGE_LABELS,
-  IMAGE_PATHS,
-  IMAGE_TOOLSET_FILE,
-  SANDBOX_PORT,
-  SANDBOX_USER,
-  TOOLSETS,
-  VOLUMES,
-} from "../../src/facts.js";
+import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, HEALTHCHECK_TIMING, IMAGE_LABELS, IMAGE_PATHS, IMAGE_TOOLSET_FILE, SANDBOX_PORT, SANDBOX_USER, TOOLSETS, VOLUMES } from "../../src/facts.js";
 import { aptPackages, closure, dockerfileText, loadManifest, parseDockerfile, readImageFile, type Stage } from "./support.js";
 
 const text = dockerfileText();
@@ -144,6 +133,9 @@ describe("the sandbox matches src/facts.ts", () => {
     const hc = steps(final, "HEALTHCHECK");
     expect(hc).toHaveLength(1);
     expect(hc[0]!.args).toMatch(new RegExp(`CMD \\["${IMAGE_PATHS.healthcheck}"\\]$`));
+    const flags = Object.fromEntries([...hc[0]!.args.matchAll(/--([a-z-]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+    const t = HEALTHCHECK_TIMING;
+    expect(flags).toEqual({ interval: t.interval, timeout: t.timeout, "start-period": t.startPeriod, retries: String(t.retries) });
   });
 
   it("runs tini as PID 1 in front of the entrypoint", () => {
