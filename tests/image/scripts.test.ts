@@ -171,7 +171,7 @@ describe("opencode-entrypoint, started as root (as with --user root)", () => {
     mkdirSync(nested);
     writeFileSync(join(bin, "opencode"), '#!/bin/sh\necho "uid=$(id -u) cwd=$(pwd) args=$*"\n');
     chmodSync(join(bin, "opencode"), 0o755);
-    return { home, nested, env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, OPENCODE_SANDBOX_HOME: home } };
+    return { home, nested, env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, OPENCODE_SANDBOX_HOME: home, OPENCODE_DOCKER_SOCKET: join(home, "docker.sock") } };
   };
   // As root directly (this machine); elsewhere (a CI runner) through passwordless sudo.
   const isRoot = process.getuid?.() === 0;
