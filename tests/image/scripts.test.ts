@@ -105,12 +105,18 @@ describe("opencode-healthcheck", () => {
   let server: Server;
   let port: number;
   let password: string | undefined;
+  /** The next requests to leave unanswered (as a starting opencode may), then to answer 503. */
+  let hangNext = 0;
+  let username: string = DEFAULT_AUTH_USERNAME;
+  let failNext = 0;
   const seen: (string | undefined)[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       seen.push(req.headers.authorization);
-      const expected = password === undefined ? undefined : `Basic ${Buffer.from(`${DEFAULT_AUTH_USERNAME}:${password}`).toString("base64")}`;
+      if (hangNext > 0) return void (hangNext -= 1);
+      if (failNext > 0) return void ((failNext -= 1), res.writeHead(503).end("starting"));
+      const expected = password === undefined ? undefined : `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
       if (req.url !== HEALTH_ROUTE) return void res.writeHead(404).end();
       if (expected !== undefined && req.headers.authorization !== expected) return void res.writeHead(401).end("Unauthorized");
       res.writeHead(200, { "content-type": "application/json" }).end('{"healthy":true,"version":"1.0.0"}');
@@ -145,9 +151,31 @@ describe("opencode-healthcheck", () => {
 
   it("uses OPENCODE_SERVER_USERNAME when set", async () => {
     password = "pw";
+    username = "alice";
     seen.length = 0;
-    await run(HEALTHCHECK, env({ [AUTH_ENV.password]: "pw", [AUTH_ENV.username]: "alice" }));
+    const r = await run(HEALTHCHECK, env({ [AUTH_ENV.password]: "pw", [AUTH_ENV.username]: "alice" }));
+    username = DEFAULT_AUTH_USERNAME;
+    expect(r.code).toBe(0);
     expect(seen).toEqual([`Basic ${Buffer.from("alice:pw").toString("base64")}`]);
+  });
+
+  it("keeps asking within its budget: a hung attempt is cut off after 1 s, a 503 retried", async () => {
+    password = undefined;
+    seen.length = 0;
+    hangNext = 1;
+    failNext = 2;
+    const r = await run(HEALTHCHECK, env());
+    expect(r.code).toBe(0);
+    expect(seen).toHaveLength(4);
+  });
+
+  it("gives up when the budget is spent, saying what the route answered", async () => {
+    password = undefined;
+    failNext = 1000;
+    const r = await run(HEALTHCHECK, env({ OPENCODE_HEALTH_BUDGET_MS: "500" }));
+    failNext = 0;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unhealthy: .*503/);
   });
 
   it("is unhealthy when nothing listens", async () => {
