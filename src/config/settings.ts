@@ -7,8 +7,8 @@ import { isIP } from "node:net";
 import { PLATFORMS, VOLUME_KINDS, type Platform, type VolumeKind } from "../facts.js";
 import { DIGEST_RE, InvalidReferenceError, parseReference, type ImageReference } from "../oci/reference.js";
 import { ConfigError, ConfigErrors } from "./errors.js";
-import { RELEASE_CONFIG } from "./release.js";
-import { DOCKER_KEYS, fullKey, PROJECT, SANDBOX_KEYS, type SandboxKey } from "./schema.js";
+import { unknownProjectKeys } from "./release.js";
+import { DOCKER_KEYS, fullKey, SANDBOX_KEYS, type SandboxKey } from "./schema.js";
 import { Secret } from "./secret.js";
 
 /** Config as the Pulumi CLI passes it to a program. */
@@ -111,11 +111,8 @@ export function parseSettings(raw: RawConfig, published: readonly string[]): San
   oneOf("mode", MODES);
 
   // A key of this project that nothing reads is a typo (`opencode-cloud:prot`), not a harmless extra.
-  const known = new Set<string>([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG)].map(fullKey));
-  for (const key of Object.keys(raw.values).sort()) {
-    if (key.startsWith(`${PROJECT}:`) && !known.has(key)) {
-      fail(key, "is not a config key of this project", "the keys Pulumi.yaml declares (README: Configuration)");
-    }
+  for (const key of unknownProjectKeys(raw.values)) {
+    fail(key, "is not a config key of this project", "the keys Pulumi.yaml declares (README: Configuration)");
   }
 
   // Port.
