@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Sets up the real-engine tier on this machine; idempotent, reuses whatever already runs. Called by .ci/run after
 # `npm ci` (it needs node_modules for its helpers); a developer can run it by hand (as root).
-#   1. apt packages: docker.io, debootstrap, docker-registry, openssl (only those missing)
+#   1. apt packages: docker.io and docker-buildx from Debian trixie (API >= 1.44, which docker-build's client needs;
+#      an apt pin keeps every other package on bookworm), debootstrap, docker-registry, openssl (only those missing)
 #   2. the Docker engine: started with nohup when `docker info` does not answer (no systemd here)
 #   3. the local Debian base image, from debootstrap minbase + docker import (rootfs tarball cached)
 #   4. two registries on loopback standing in for Docker Hub and GHCR, behind one bearer-token endpoint
 #   5. the sandbox image built from image/Dockerfile, tagged as TEST_LOCAL_IMAGE
+#   6. that image pushed to both registries as the published repository (latest and a version tag), through the
+#      token flow, so a stack naming 127.0.0.1:<port>/<repository>:latest pulls it as a user's stack pulls Docker Hub
 # Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +24,28 @@ mkdir -p "$CI_ENV_DIR"
 DOCKER=/usr/bin/docker
 
 # 1. packages ------------------------------------------------------------------------------------------------
+# docker-build's Docker client does not negotiate below API 1.44; bookworm's docker.io (20.10) speaks 1.41. Debian
+# trixie's docker.io (26.x) and docker-buildx install on bookworm with nothing else upgraded: add trixie as a source
+# with priority 1 for everything but those two packages. The source reuses this machine's configured Debian mirror.
+add_trixie() {
+  local sources=/etc/apt/sources.list.d/opencode-cloud-trixie.sources uri
+  [ -f "$sources" ] && return 0
+  uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
+  [ -n "$uri" ] || uri=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+  [ -n "$uri" ] || die "no Debian source found to derive the trixie source from"
+  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$uri" >"$sources"
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 1\n\nPackage: %s\nPin: release n=trixie\nPin-Priority: 990\n' \
+    "$DOCKER_PACKAGES" >/etc/apt/preferences.d/opencode-cloud-trixie
+}
+DOCKER_PACKAGES="docker.io docker-buildx"
+engine_major=$( { dpkg-query -W -f '${Version}' docker.io 2>/dev/null || true; } | cut -d. -f1)
 need=()
-{ [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || need+=(docker.io)
+if [ "${engine_major:-0}" -lt "$MIN_ENGINE_MAJOR" ] || [ ! -x /usr/libexec/docker/cli-plugins/docker-buildx ]; then
+  add_trixie
+  read -ra docker_packages <<<"$DOCKER_PACKAGES"
+  need+=("${docker_packages[@]}")
+fi
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v openssl >/dev/null || need+=(openssl)
@@ -35,14 +58,20 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # 2. engine ---------------------------------------------------------------------------------------------------
+api=$($DOCKER version --format '{{.Server.APIVersion}}' 2>/dev/null || true)
+if [ -n "$api" ] && ! printf '%s\n%s\n' "$MIN_ENGINE_API" "$api" | sort -C -V; then
+  log "the running engine speaks API $api (< $MIN_ENGINE_API): restarting it on the installed dockerd"
+  pkill -x dockerd || true
+  for _ in $(seq 1 60); do pgrep -x dockerd >/dev/null || break; sleep 0.5; done
+fi
 if ! $DOCKER info >/dev/null 2>&1; then
   pgrep -x dockerd >/dev/null && die "a dockerd runs but does not answer; see $CI_ENV_DIR/dockerd.log"
   log "starting dockerd"
   nohup dockerd >"$CI_ENV_DIR/dockerd.log" 2>&1 </dev/null &
-  for _ in $(seq 1 120); do $DOCKER info >/dev/null 2>&1 && break; sleep 0.5; done
-  $DOCKER info >/dev/null 2>&1 || { tail -20 "$CI_ENV_DIR/dockerd.log" >&2; die "dockerd did not answer within 60 s"; }
+  for _ in $(seq 1 360); do $DOCKER info >/dev/null 2>&1 && break; sleep 0.5; done
+  $DOCKER info >/dev/null 2>&1 || { tail -20 "$CI_ENV_DIR/dockerd.log" >&2; die "dockerd did not answer within 180 s"; }
 fi
-log "engine $($DOCKER version --format '{{.Server.Version}}')"
+log "engine $($DOCKER version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 
 # 3. base image -----------------------------------------------------------------------------------------------
 # This machine's own extra CAs (an egress proxy here re-signs TLS) go into the base, so that builds on it reach
@@ -152,4 +181,21 @@ log "building $TEST_LOCAL_IMAGE from image/Dockerfile"
 BUILDKIT_PROGRESS=plain DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg TOOLSET=runtime \
   -t "$TEST_LOCAL_IMAGE" image/ >"$CI_ENV_DIR/image-build.log" 2>&1 \
   || { tail -40 "$CI_ENV_DIR/image-build.log" >&2; die "building $TEST_LOCAL_IMAGE failed (log: $CI_ENV_DIR/image-build.log)"; }
+
+# 6. the published image in both registries -----------------------------------------------------------------------
+# A client config of its own, so the push credentials never land in the user's ~/.docker/config.json.
+export DOCKER_CONFIG="$CI_ENV_DIR/docker-config"
+mkdir -p "$DOCKER_CONFIG"
+for port in "$HUB_PORT" "$GHCR_PORT"; do
+  registry="$LOOPBACK:$port"
+  printf '%s' "$PUSH_PASSWORD" | $DOCKER login -u "$PUSH_USER" --password-stdin "$registry" >/dev/null \
+    || die "docker login $registry failed (token server log: $CI_ENV_DIR/token-server.log)"
+  for tag in $PUBLISHED_TAGS; do
+    $DOCKER tag "$TEST_LOCAL_IMAGE" "$registry/$PUBLISHED_REPOSITORY:$tag"
+    $DOCKER push -q "$registry/$PUBLISHED_REPOSITORY:$tag" >"$CI_ENV_DIR/push.log" 2>&1 \
+      || { tail -20 "$CI_ENV_DIR/push.log" >&2; die "docker push $registry/$PUBLISHED_REPOSITORY:$tag failed"; }
+  done
+  log "pushed $registry/$PUBLISHED_REPOSITORY:{${PUBLISHED_TAGS// /,}} $($DOCKER image inspect -f '{{index .RepoDigests 0}}' "$registry/$PUBLISHED_REPOSITORY:latest" | sed 's/.*@//')"
+done
+unset DOCKER_CONFIG
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"

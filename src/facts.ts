@@ -99,6 +99,10 @@ export const CI_ENV = {
     dockerHub: { port: 5051, host: "docker.io", service: "registry.docker.io" },
     ghcr: { port: 5052, host: "ghcr.io", service: "ghcr.io" },
   },
+  /** The published image's repository path and the tags ci-env.sh pushes the test-local image under, in both. */
+  published: { repository: IMAGE_NAMES.dockerHub.replace(/^docker\.io\//, ""), tags: ["latest", "0.1.0"] },
+  /** The oldest engine the providers can talk to: docker-build's client does not negotiate below API 1.44. */
+  engine: { minApi: "1.44", minMajor: 26 },
 } as const;
 
 /** The sandbox image's toolsets (build arg TOOLSET): `full` holds every manifest tool, `runtime` only the runtime layer. */

@@ -15,6 +15,10 @@ const vars: Record<string, string | number> = {
   HUB_SERVICE: CI_ENV.registries.dockerHub.service,
   GHCR_PORT: CI_ENV.registries.ghcr.port,
   GHCR_SERVICE: CI_ENV.registries.ghcr.service,
+  PUBLISHED_REPOSITORY: CI_ENV.published.repository,
+  PUBLISHED_TAGS: CI_ENV.published.tags.join(" "),
+  MIN_ENGINE_API: CI_ENV.engine.minApi,
+  MIN_ENGINE_MAJOR: CI_ENV.engine.minMajor,
 };
 
 for (const [k, v] of Object.entries(vars)) console.log(`${k}=${quote(v)}`);
