@@ -188,8 +188,8 @@ export DOCKER_CONFIG="$CI_ENV_DIR/docker-config"
 mkdir -p "$DOCKER_CONFIG"
 for port in "$HUB_PORT" "$GHCR_PORT"; do
   registry="$LOOPBACK:$port"
-  printf '%s' "$PUSH_PASSWORD" | $DOCKER login -u "$PUSH_USER" --password-stdin "$registry" >/dev/null \
-    || die "docker login $registry failed (token server log: $CI_ENV_DIR/token-server.log)"
+  printf '%s' "$PUSH_PASSWORD" | $DOCKER login -u "$PUSH_USER" --password-stdin "$registry" >"$CI_ENV_DIR/login.log" 2>&1 \
+    || { cat "$CI_ENV_DIR/login.log" >&2; die "docker login $registry failed (token server log: $CI_ENV_DIR/token-server.log)"; }
   for tag in $PUBLISHED_TAGS; do
     $DOCKER tag "$TEST_LOCAL_IMAGE" "$registry/$PUBLISHED_REPOSITORY:$tag"
     $DOCKER push -q "$registry/$PUBLISHED_REPOSITORY:$tag" >"$CI_ENV_DIR/push.log" 2>&1 \

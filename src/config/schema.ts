@@ -53,6 +53,11 @@ export const SANDBOX_KEYS = {
     default: "latest",
     description: "Tag of the published image to resolve when `image` names none.",
   },
+  registries: {
+    type: "string",
+    default: "",
+    description: "Registries to pull the published image from, in order, comma-separated (empty: Docker Hub, then GHCR); each serves the published repository, e.g. a mirror.",
+  },
   imageDigest: {
     type: "string",
     default: "",
@@ -62,6 +67,16 @@ export const SANDBOX_KEYS = {
     type: "boolean",
     default: false,
     description: "Stop unless the pulled digest carries a cosign signature that `cosign verify` accepts.",
+  },
+  buildToolset: {
+    type: "string",
+    default: "full",
+    description: "Toolset the `build` source builds: `full` (every tool of the image) or `runtime` (opencode and what it needs to run).",
+  },
+  buildBaseImage: {
+    type: "string",
+    default: "",
+    description: "Base image the `build` source builds on (empty: the Dockerfile's pinned ubuntu:24.04).",
   },
   platform: {
     type: "string",

@@ -14,6 +14,8 @@ import type { ResolvedImage } from "./types.js";
 /** Build context and Dockerfile, relative to the project directory (where Pulumi runs the program). */
 export const BUILD_CONTEXT = "image";
 export const BUILD_DOCKERFILE = `${BUILD_CONTEXT}/Dockerfile`;
+/** The Dockerfile's build arguments the build source sets (tests/image checks the Dockerfile declares them). */
+export const BUILD_ARGS = { toolset: "TOOLSET", baseImage: "BASE_IMAGE" } as const;
 
 export interface SandboxImageArgs {
   readonly source: ImageSourceSettings;
@@ -51,6 +53,7 @@ export class SandboxImage extends pulumi.ComponentResource {
           context: { location: BUILD_CONTEXT },
           dockerfile: { location: BUILD_DOCKERFILE },
           tags: [args.source.tag],
+          buildArgs: { [BUILD_ARGS.toolset]: args.source.toolset, ...(args.source.baseImage ? { [BUILD_ARGS.baseImage]: args.source.baseImage } : {}) },
           load: true,
           push: false,
           // A preview must not start a multi-minute build on the target host.

@@ -1,5 +1,6 @@
 import { validate } from "dockerfile-utils";
 import { describe, expect, it } from "vitest";
+import { BUILD_ARGS } from "../../src/image/source.js";
 import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, HEALTHCHECK_TIMING, IMAGE_LABELS, IMAGE_PATHS, IMAGE_TOOLSET_FILE, SANDBOX_PORT, SANDBOX_USER, TOOLSETS, VOLUMES } from "../../src/facts.js";
 import { aptPackages, closure, dockerfileText, loadManifest, parseDockerfile, readImageFile, type Stage } from "./support.js";
 
@@ -24,6 +25,10 @@ describe("image/Dockerfile parses and lints clean", () => {
   it("pins the default base image by digest, overridable through BASE_IMAGE", () => {
     expect(df.globalArgs.get("BASE_IMAGE")).toMatch(/^ubuntu:24\.04@sha256:[0-9a-f]{64}$/);
     expect(df.stage("base").from).toBe("${BASE_IMAGE}");
+  });
+
+  it("declares every build argument the program's build source sets", () => {
+    for (const arg of Object.values(BUILD_ARGS)) expect(df.globalArgs.has(arg), arg).toBe(true);
   });
 });
 

@@ -37,6 +37,13 @@ export const BAD_INPUTS: readonly BadInput[] = [
     overrides: { "opencode-cloud:password": "hunter2hunter2" },
     message: "opencode-cloud:password: is set as plain text. Allowed: a secret: pulumi config set --secret opencode-cloud:password <password>.",
   },
+  {
+    what: "registry not a host",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:registries": "docker.io,my/registry" },
+    message: 'opencode-cloud:registries: "my/registry" is not a registry host. Allowed: comma-separated registry hosts[:port], e.g. docker.io,ghcr.io or 127.0.0.1:5051.',
+  },
+  { what: "unknown build toolset", stackFile: "dev", overrides: { "opencode-cloud:buildToolset": "all" }, message: 'opencode-cloud:buildToolset: "all" is not one of them. Allowed: full, runtime.' },
   { what: "unknown image source", stackFile: "dev", overrides: { "opencode-cloud:imageSource": "fetch" }, message: 'opencode-cloud:imageSource: "fetch" is not one of them. Allowed: pull, build.' },
   {
     what: "image not an OCI reference",

@@ -1,7 +1,7 @@
 // Image source: pull a published image (Docker Hub, then GHCR, or one configured image), optionally pinned to a
 // digest and required to be signed, or build it from image/ on the target host; and the platform to run.
 
-import { PLATFORMS, type Platform } from "../../facts.js";
+import { PLATFORMS, TOOLSETS, type Platform, type Toolset } from "../../facts.js";
 import { DIGEST_RE, InvalidReferenceError, parseReference, type ImageReference } from "../../oci/reference.js";
 import { fullKey, type RawConfig, type SandboxKey } from "../schema.js";
 import { SandboxKeyReader, type Checked } from "./keys.js";
@@ -20,6 +20,9 @@ export type ImageSourceSettings =
       readonly source: "build";
       /** The local tag the built image gets in the target engine. */
       readonly tag: string;
+      readonly toolset: Toolset;
+      /** The base image (the Dockerfile's BASE_IMAGE), when not the pinned default. */
+      readonly baseImage?: string;
     };
 
 export interface ImageSettings {
@@ -65,16 +68,43 @@ export function readImageSource(raw: Pick<RawConfig, "values" | "stack">, publis
       candidates = [{ registry: ref.registry, repository: ref.repository, name: ref.name, tag: ref.tag ?? tagText }];
     }
   } else if (published.length > 0 && parse("imageTag", `${published[0]}:${tagText}`)) {
-    candidates = published.map((name) => parseReference(`${name}:${tagText}`));
+    const names = publishedOn(keys, published);
+    candidates = names.map((name) => parseReference(`${name}:${tagText}`));
   }
 
   const platformText = keys.str("platform");
   const platform = platformText !== "" ? keys.oneOf<Platform>("platform", PLATFORMS) : undefined;
   const requireSignature = keys.bool("requireSignature");
 
+  const toolset = keys.oneOf<Toolset>("buildToolset", TOOLSETS) ?? "full";
+  const baseText = keys.str("buildBaseImage");
+  const baseImage = baseText !== "" && parse("buildBaseImage", baseText) ? baseText : undefined;
+
   const image: ImageSourceSettings =
     source === "build"
-      ? { source, tag: localBuildTag(published[0]!, raw.stack) }
+      ? { source, tag: localBuildTag(published[0]!, raw.stack), toolset, ...(baseImage ? { baseImage } : {}) }
       : { source: "pull", candidates, requireSignature, ...(expectedDigest ? { expectedDigest } : {}) };
   return keys.checked({ image, ...(platform ? { platform } : {}) });
+}
+
+/**
+ * The published image names to try, in order: as published (Docker Hub, GHCR), or the same repository on each of
+ * `opencode-cloud:registries` (a mirror, a private registry, the real-engine tier's loopback stand-ins).
+ */
+function publishedOn(keys: SandboxKeyReader, published: readonly string[]): string[] {
+  const text = keys.str("registries").trim();
+  if (text === "") return [...published];
+  const repository = parseReference(published[0]!).repository;
+  const names: string[] = [];
+  for (const registry of text.split(",").map((r) => r.trim())) {
+    let ref: ImageReference | undefined;
+    try {
+      ref = registry.includes("/") ? undefined : parseReference(`${registry}/${repository}`);
+    } catch (e) {
+      if (!(e instanceof InvalidReferenceError)) throw e;
+    }
+    if (ref && ref.registry === registry) names.push(ref.name);
+    else keys.fail(fullKey("registries"), `"${registry}" is not a registry host`, "comma-separated registry hosts[:port], e.g. docker.io,ghcr.io or 127.0.0.1:5051");
+  }
+  return names.length > 0 ? names : [...published];
 }

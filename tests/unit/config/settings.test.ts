@@ -53,8 +53,28 @@ describe("parseSettings", () => {
   });
 
   it("builds under a local tag named after the published repository and the stack", () => {
-    expect(parseSettings(raw({ "opencode-cloud:imageSource": "build" }), PUBLISHED).image).toEqual({ source: "build", tag: localBuildTag(IMAGE_NAMES.dockerHub, "dev") });
+    expect(parseSettings(raw({ "opencode-cloud:imageSource": "build" }), PUBLISHED).image).toEqual({
+      source: "build",
+      tag: localBuildTag(IMAGE_NAMES.dockerHub, "dev"),
+      toolset: "full",
+    });
     expect(localBuildTag("docker.io/a/b-c", "s1")).toBe("b-c:local-s1");
+  });
+
+  it("builds the configured toolset on the configured base image", () => {
+    const s = parseSettings(raw({ "opencode-cloud:imageSource": "build", "opencode-cloud:buildToolset": "runtime", "opencode-cloud:buildBaseImage": "local/debian:bookworm" }), PUBLISHED);
+    expect(s.image).toMatchObject({ source: "build", toolset: "runtime", baseImage: "local/debian:bookworm" });
+  });
+
+  it("tries the published repository on each configured registry, in order", () => {
+    const s = parseSettings(raw({ "opencode-cloud:registries": "127.0.0.1:5051, mirror.example.com" }), PUBLISHED);
+    const path = IMAGE_NAMES.dockerHub.replace(/^docker\.io\//, "");
+    expect(s.image).toMatchObject({
+      candidates: [
+        { registry: "127.0.0.1:5051", name: `127.0.0.1:5051/${path}`, tag: "latest" },
+        { registry: "mirror.example.com", name: `mirror.example.com/${path}`, tag: "latest" },
+      ],
+    });
   });
 });
 

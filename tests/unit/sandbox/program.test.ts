@@ -18,7 +18,7 @@ const SANDBOX_STACKS = readdirSync(join(PROJECT_DIR, "stacks"))
 const PASSWORD = "correct horse battery staple";
 
 it("ships the dev and remote sandbox stacks", () => {
-  expect(SANDBOX_STACKS).toEqual(["dev", "remote"]);
+  expect(SANDBOX_STACKS).toEqual(["dev", "loopback", "remote"]);
 });
 
 describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
@@ -49,9 +49,11 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
     }
   });
 
-  it("pulls name@digest on Docker Hub first and keeps the image locally", () => {
+  it("pulls name@digest on the first registry (Docker Hub unless the stack names others) and keeps the image locally", () => {
     const image = resourceOf(run, TYPES.remoteImage);
-    const pinned = `${IMAGE_NAMES.dockerHub}@${fakeDigest(`${IMAGE_NAMES.dockerHub}:${config["opencode-cloud:imageTag"]}`)}`;
+    const registries = config["opencode-cloud:registries"];
+    const first = registries ? `${registries.split(",")[0]}/${IMAGE_NAMES.dockerHub.replace(/^docker\.io\//, "")}` : IMAGE_NAMES.dockerHub;
+    const pinned = `${first}@${fakeDigest(`${first}:${config["opencode-cloud:imageTag"]}`)}`;
     expect(image.inputs).toEqual({ name: pinned, keepLocally: true });
     expect(run.resources.filter((r) => r.type === TYPES.buildImage)).toEqual([]);
   });
@@ -104,7 +106,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       volumeNames: Object.fromEntries(VOLUME_KINDS.map((k) => [k, `opencode-cloud-${stack}-${k}`])),
       image: pinned,
       imageId: run.outputs["imageId"],
-      registry: "docker.io",
+      registry: config["opencode-cloud:registries"]?.split(",")[0] || "docker.io",
     });
     expect(run.secretOutputs).toEqual([]);
   });
@@ -137,12 +139,18 @@ describe("options", () => {
       context: { location: BUILD_CONTEXT },
       dockerfile: { location: BUILD_DOCKERFILE },
       tags: ["opencode-cloud-sandbox:local-remote"],
+      buildArgs: { TOOLSET: "full" },
       load: true,
       push: false,
       buildOnPreview: false,
       network: "default",
     });
     expect(resourceOf(run, TYPES.buildProvider).inputs).toEqual({ host: "ssh://opencode@sandbox.example.com" });
+    const runtime = await runProgram({
+      stackFile: "remote",
+      overrides: { "opencode-cloud:imageSource": "build", "opencode-cloud:buildToolset": "runtime", "opencode-cloud:buildBaseImage": "local/debian:bookworm" },
+    });
+    expect(resourceOf(runtime, TYPES.buildImage).inputs["buildArgs"]).toEqual({ TOOLSET: "runtime", BASE_IMAGE: "local/debian:bookworm" });
     expect(build.provider).toMatch(/pulumi:providers:docker-build::docker-build::/);
     const local = resourceOf(run, TYPES.remoteImage);
     expect(local.inputs).toMatchObject({ name: "opencode-cloud-sandbox:local-remote", keepLocally: true });
