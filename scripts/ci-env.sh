@@ -9,6 +9,7 @@
 #   5. the sandbox image built from image/Dockerfile, tagged as TEST_LOCAL_IMAGE
 #   6. that image pushed to both registries as the published repository (latest and a version tag), through the
 #      token flow, so a stack naming 127.0.0.1:<port>/<repository>:latest pulls it as a user's stack pulls Docker Hub
+#   7. a remote Docker host over SSH: sshd on loopback and a user of the docker group (the remote stack's path)
 # Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,7 @@ fi
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v openssl >/dev/null || need+=(openssl)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 if [ ${#need[@]} -gt 0 ]; then
   log "apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -198,4 +200,32 @@ for port in "$HUB_PORT" "$GHCR_PORT"; do
   log "pushed $registry/$PUBLISHED_REPOSITORY:{${PUBLISHED_TAGS// /,}} $($DOCKER image inspect -f '{{index .RepoDigests 0}}' "$registry/$PUBLISHED_REPOSITORY:latest" | sed 's/.*@//')"
 done
 unset DOCKER_CONFIG
+
+# 7. the remote Docker host over SSH --------------------------------------------------------------------------------
+# Its own sshd on loopback (keys only, no root), a user in the docker group; tests authorize a key they make.
+ssh_dir="$CI_ENV_DIR/sshd"
+mkdir -p "$ssh_dir"
+id -u "$REMOTE_USER" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --groups docker "$REMOTE_USER"
+usermod -aG docker "$REMOTE_USER"
+[ -s "$ssh_dir/host_ed25519" ] || ssh-keygen -q -t ed25519 -N "" -f "$ssh_dir/host_ed25519"
+cat >"$ssh_dir/sshd_config" <<SSHD
+ListenAddress $LOOPBACK:$REMOTE_PORT
+HostKey $ssh_dir/host_ed25519
+PidFile $ssh_dir/sshd.pid
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AllowUsers $REMOTE_USER
+AllowStreamLocalForwarding yes
+AllowTcpForwarding yes
+UsePAM no
+SSHD
+if ! { exec 3<>"/dev/tcp/$LOOPBACK/$REMOTE_PORT"; } 2>/dev/null; then
+  log "starting sshd on $LOOPBACK:$REMOTE_PORT (user $REMOTE_USER)"
+  mkdir -p /run/sshd
+  /usr/sbin/sshd -f "$ssh_dir/sshd_config" -E "$ssh_dir/sshd.log" || { tail -20 "$ssh_dir/sshd.log" >&2; die "sshd did not start"; }
+else
+  exec 3>&-
+fi
+printf '[%s]:%s %s\n' "$LOOPBACK" "$REMOTE_PORT" "$(cut -d' ' -f1,2 "$ssh_dir/host_ed25519.pub")" >"$ssh_dir/known_hosts"
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"

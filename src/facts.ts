@@ -101,6 +101,11 @@ export const CI_ENV = {
   },
   /** The published image's repository path and the tags ci-env.sh pushes the test-local image under, in both. */
   published: { repository: IMAGE_NAMES.dockerHub.replace(/^docker\.io\//, ""), tags: ["latest", "0.1.0"] },
+  /**
+   * The remote Docker host of the real-engine tier: sshd on loopback, a user of this machine allowed to use the
+   * engine (group docker), reached as `ssh://user@127.0.0.1:port` as the remote stack reaches a server.
+   */
+  sshHost: { port: 2222, user: "opencode-remote" },
   /** The oldest engine the providers can talk to: docker-build's client does not negotiate below API 1.44. */
   engine: { minApi: "1.44", minMajor: 26 },
 } as const;

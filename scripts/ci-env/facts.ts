@@ -17,6 +17,8 @@ const vars: Record<string, string | number> = {
   GHCR_SERVICE: CI_ENV.registries.ghcr.service,
   PUBLISHED_REPOSITORY: CI_ENV.published.repository,
   PUBLISHED_TAGS: CI_ENV.published.tags.join(" "),
+  REMOTE_PORT: CI_ENV.sshHost.port,
+  REMOTE_USER: CI_ENV.sshHost.user,
   MIN_ENGINE_API: CI_ENV.engine.minApi,
   MIN_ENGINE_MAJOR: CI_ENV.engine.minMajor,
 };
