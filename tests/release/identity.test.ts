@@ -2,10 +2,14 @@
 // what the cosign verify command line carries. Patterns are checked with JavaScript's engine; the ones used here
 // (anchors, classes, groups, ?) mean the same in Go's RE2, which cosign uses.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 import { cosignVerifyArgs, GITHUB_OIDC_ISSUER } from "../../src/image/cosign.js";
 import { githubToken } from "../support/oidc.js";
+import { PROJECT_DIR } from "../support/program.js";
 import { identityFromToken, jwtClaims, publisherIdentityRegexp, releaseIdentityRegexp, signerIdentity } from "../../src/release/identity.js";
 
 const RELEASE = "https://github.com/pRizz/opencode-cloud/.github/workflows/publish.yml@refs/tags/v1.2.3";
@@ -69,3 +73,24 @@ describe("the identity a GitHub OIDC token produces", () => {
     expect(jwtClaims(githubToken({ repository_owner: "pRizz" }))["repository_owner"]).toBe("pRizz");
   });
 });
+
+describe("the README's verify commands", () => {
+  const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
+
+  it("verify the SBOM attestation with the exact identity of a release and GitHub's issuer, in one line", () => {
+    const line = readme.split("\n").find((l) => l.startsWith("cosign verify-attestation "))!;
+    expect(line).toBe(
+      `cosign verify-attestation --type cyclonedx --certificate-identity ${signerIdentity("refs/tags/v1.2.3")} --certificate-oidc-issuer ${GITHUB_OIDC_ISSUER} docker.io/prizz/opencode-cloud-sandbox@sha256:<platform digest>`,
+    );
+  });
+
+  it("verify the signature with a pattern only release identities match", () => {
+    const line = readme.split("\n").find((l) => l.startsWith("cosign verify "))!;
+    const pattern = /--certificate-identity-regexp '([^']+)'/.exec(line)![1]!;
+    expect(new RegExp(pattern).test(signerIdentity("refs/tags/v1.2.3"))).toBe(true);
+    expect(new RegExp(pattern).test(signerIdentity("refs/heads/main"))).toBe(false);
+    expect(new RegExp(pattern).test(signerIdentity("refs/tags/v1.2.3").replace("pRizz", "prizz"))).toBe(false);
+    expect(line).toContain(`--certificate-oidc-issuer ${GITHUB_OIDC_ISSUER} `);
+  });
+});
+
