@@ -122,3 +122,21 @@ export const IMAGE_LABELS = {
   toolset: `${LABEL_PREFIX}.toolset`,
   opencodeVersion: `${LABEL_PREFIX}.opencode-version`,
 } as const;
+
+/**
+ * Who signs the published images: keyless cosign signatures made by the publishing workflow of this repository in
+ * GitHub Actions. Fulcio writes the certificate identity from the OIDC token's `job_workflow_ref` claim, which for a
+ * reusable workflow names the called workflow (publish.yml), not the caller (release.yml), at the caller's ref; it
+ * keeps GitHub's spelling of the owner and cosign compares case-sensitively, so `pRizz` here is not `prizz` of the
+ * (lower-case only) image names. src/release/identity.ts builds every identity and pattern from this one record;
+ * the workflows state the same values and tests/workflows checks them.
+ */
+export const RELEASE_SIGNER = {
+  server: "https://github.com",
+  repository: "pRizz/opencode-cloud",
+  workflow: ".github/workflows/publish.yml",
+  /** Releases are signed from `refs/tags/vX.Y.Z[-PRE]`; `edge` from this branch. */
+  releaseRefPrefix: "refs/tags/v",
+  edgeRef: "refs/heads/main",
+  oidcIssuer: "https://token.actions.githubusercontent.com",
+} as const;
