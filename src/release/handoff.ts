@@ -54,13 +54,14 @@ export function checkPlatformConfig(reference: string, platform: Platform, confi
 }
 
 /**
- * Before the release tags move: the sha- tag still names the signed index (nobody re-pointed it since signing) and a
- * signature is attached to that digest.
+ * Before the release tags move: the signed index is in the registry (by its digest: the tags are copied from the
+ * digest, never from the sha- tag) and carries a signature. The sha- tag may since name another signed index of the
+ * same commit (an edge run and a release of one commit both publish it): that is only worth a warning, returned.
  */
-export function checkSignedCandidate(reference: string, signed: string, current: string | undefined, hasSignature: boolean): void {
-  if (current === undefined) throw new PublishError(`${reference} does not exist; the signed index ${signed} was published under it`);
-  if (current !== signed) throw new PublishError(`${reference} now names ${current}, not the signed index ${signed}; no release tag moves`);
+export function checkSignedCandidate(reference: string, signed: string, present: boolean, hasSignature: boolean, current: string | undefined): string | undefined {
+  if (!present) throw new PublishError(`${reference.replace(/:[^:/]+$/, "")}@${signed} (the signed index) is not in the registry; no release tag moves`);
   if (!hasSignature) throw new PublishError(`${reference} (${signed}) carries no signature; no release tag moves to an unsigned digest`);
+  return current === signed ? undefined : `${reference} now names ${current ?? "nothing"}, not the signed index ${signed} (another run of this commit); the release tags move to ${signed}`;
 }
 
 /** After the push: every moved tag names the signed index itself (a carbon copy of it, never a re-made index). */

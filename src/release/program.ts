@@ -239,8 +239,8 @@ async function checkRegistries(
 /**
  * The promote step of the merge role: the release tags (every tag of the plan but the sha- one) move to exactly the
  * index each registry holds under the sha- tag, which the sign job signed. Live, each registry is checked first: the
- * sha- tag still names the signed digest, a signature is attached, and an exact version is never overwritten; after
- * the push, every tag must name the signed digest itself.
+ * signed digest is there, a signature is attached (a sha- tag re-pointed since is a warning), and an exact version is
+ * never overwritten; after the push, every tag must name the signed digest itself.
  */
 async function promote(
   settings: ReleaseSettings,
@@ -263,8 +263,10 @@ async function promote(
         checks.push({ registry: target.key, problem });
         continue;
       }
+      const present = (await gateway.digest(target, digest, credentials)) === digest;
       const current = await gateway.digest(target, candidate, credentials);
-      checkSignedCandidate(`${target.image}:${candidate}`, digest, current, await gateway.isSigned(target, digest, credentials));
+      const moved = checkSignedCandidate(`${target.image}:${candidate}`, digest, present, await gateway.isSigned(target, digest, credentials), current);
+      if (moved !== undefined) pulumi.log.warn(moved);
       const ours = await gateway.platformManifests(target, digest, credentials);
       for (const tag of plan.immutable) checkImmutableTag(`${target.image}:${tag}`, await gateway.platformManifests(target, tag, credentials), ours);
     }

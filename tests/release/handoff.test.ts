@@ -40,17 +40,17 @@ describe("checkPlatformConfig", () => {
 });
 
 describe("the signed candidate and the moved tags", () => {
-  it("accepts the signed digest still under sha-, and a tag naming that digest", () => {
-    expect(() => checkSignedCandidate("img:sha-1", A, A, true)).not.toThrow();
+  it("accepts the signed digest present and signed; a sha- tag naming another index is a warning", () => {
+    expect(checkSignedCandidate("img:sha-1", A, true, true, A)).toBeUndefined();
+    expect(checkSignedCandidate("img:sha-1", A, true, true, X)).toBe(`img:sha-1 now names ${X}, not the signed index ${A} (another run of this commit); the release tags move to ${A}`);
     expect(checkMovedTag("img:1.2.3@" + A, A, A)).toBe(A);
   });
 
   it.each([
-    [undefined, true, "img:sha-1 does not exist"],
-    [X, true, `img:sha-1 now names ${X}, not the signed index ${A}`],
-    [A, false, "carries no signature; no release tag moves to an unsigned digest"],
-  ])("refuses sha- naming %s (signed %s)", (current, signed, error) => {
-    expect(() => checkSignedCandidate("img:sha-1", A, current, signed)).toThrow(error);
+    [false, true, `img@${A} (the signed index) is not in the registry`],
+    [true, false, "carries no signature; no release tag moves to an unsigned digest"],
+  ])("refuses the signed index present %s, signed %s", (present, signed, error) => {
+    expect(() => checkSignedCandidate("img:sha-1", A, present, signed, A)).toThrow(error);
   });
 
   it("refuses a tag pushed as another digest (an index re-made instead of copied)", () => {

@@ -85,7 +85,7 @@ function publishBuilds(image: string): void {
 /** The merge step's candidate, signed: `sha-89abcde` names INDEX in the registry, with both platforms. */
 const INDEX = fakeDigest("signed index");
 function publishCandidate(image: string, { signed = true, tagged = INDEX } = {}): void {
-  registry.tags.set(image, new Map([["sha-89abcde", tagged]]));
+  registry.tags.set(image, new Map([["sha-89abcde", tagged], [INDEX, INDEX]]));
   const refs = registry.content.get(image) ?? new Map<string, Record<string, string>>();
   refs.set(INDEX, { "linux/amd64": fakeDigest("amd64 manifest"), "linux/arm64": fakeDigest("arm64 manifest") });
   registry.content.set(image, refs);
@@ -368,7 +368,7 @@ describe("merge stack, promote step (release tags move to the signed index)", ()
     expect(run.outputs["indexDigests"]).toEqual({ dockerHub: INDEX, ghcr: INDEX });
     expect(run.outputs["published"]).toEqual([`${DH}@${INDEX}`, `${GH}@${INDEX}`]);
     expect(registry.calls).toEqual(
-      expect.arrayContaining([`digest ${DH}:sha-89abcde`, `signed? ${DH}@${INDEX}`, `manifests ${DH}:2.1.0`, `digest ${GH}:sha-89abcde`, `signed? ${GH}@${INDEX}`]),
+      expect.arrayContaining([`digest ${DH}:${INDEX}`, `digest ${DH}:sha-89abcde`, `signed? ${DH}@${INDEX}`, `manifests ${DH}:2.1.0`, `signed? ${GH}@${INDEX}`]),
     );
   });
 
@@ -380,15 +380,19 @@ describe("merge stack, promote step (release tags move to the signed index)", ()
     expect(indexes(run).map((r) => r.inputs["tag"]).filter((t) => String(t).startsWith(DH))).toEqual([`${DH}:1.0.1`, `${DH}:1.0`]);
   });
 
-  it("moves no tag when the sha- tag was re-pointed since signing, or the index carries no signature", async () => {
+  it("moves no tag when the signed index is missing or carries no signature; a re-pointed sha- tag only warns", async () => {
     setEnv({ GITHUB_REF: "refs/tags/v2.1.0", OPENCODE_CLOUD_SIGNED_INDEXES: SIGNED });
-    const other = fakeDigest("an index pushed after signing");
+    const other = fakeDigest("an index another run of this commit pushed");
     publishCandidate(DH, { tagged: other });
     publishCandidate(GH);
-    expect((await failureOf("release")).message).toBe(`${DH}:sha-89abcde now names ${other}, not the signed index ${INDEX}; no release tag moves`);
-    publishCandidate(DH, { signed: false });
+    const run = await runProgram({ stackFile: "release" });
+    expect(indexes(run).filter((r) => String(r.inputs["tag"]).startsWith(DH)).map((r) => r.inputs["sources"])).toEqual(Array(4).fill([`${DH}@${INDEX}`]));
+
     registry.signed.delete(`${DH}@${INDEX}`);
     expect((await failureOf("release")).message).toBe(`${DH}:sha-89abcde (${INDEX}) carries no signature; no release tag moves to an unsigned digest`);
+    registry.tags.get(GH)!.delete(INDEX);
+    registry.signed.add(`${DH}@${INDEX}`);
+    expect((await failureOf("release")).message).toBe(`${GH}@${INDEX} (the signed index) is not in the registry; no release tag moves`);
   });
 
   it("edge moves to the signed index; an exact version holding other images is never overwritten", async () => {
