@@ -24,6 +24,14 @@ export const HEALTH_ROUTE = "/global/health";
  */
 export const HEALTHCHECK_TIMING = { interval: "2s", timeout: "4s", startPeriod: "60s", retries: 5 } as const;
 
+/**
+ * Where the engine supports it (25+, API 1.44), the container the program declares runs its first health checks this
+ * often during the start period, instead of one interval after start: the check keeps asking within its own budget,
+ * so the engine reports healthy right after opencode's first answer. Not in the image's HEALTHCHECK: the Dockerfile
+ * frontend of docker 20.10 refuses the flag (tests/image/dockerfile.test.ts); older engines ignore the field.
+ */
+export const HEALTHCHECK_START_INTERVAL = "500ms";
+
 /** Environment variables opencode reads for HTTP basic auth on every route. */
 export const AUTH_ENV = {
   password: "OPENCODE_SERVER_PASSWORD",

@@ -3,7 +3,7 @@
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { AUTH_ENV, HEALTHCHECK_TIMING, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES, type VolumeKind } from "../facts.js";
+import { AUTH_ENV, HEALTHCHECK_START_INTERVAL, HEALTHCHECK_TIMING, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES, type VolumeKind } from "../facts.js";
 import type { Secret } from "../config/secret.js";
 
 /** How the container is run; fixed policy, not configuration. */
@@ -12,8 +12,8 @@ export const CONTAINER_POLICY = {
   stopSignal: "SIGTERM",
   /** Seconds opencode gets to flush SQLite and exit before SIGKILL (docker stop) and before destroy kills it. */
   stopGraceSeconds: 30,
-  /** The image's own timing (src/facts.ts), so the engine reports healthy soon after opencode answers. */
-  healthcheck: HEALTHCHECK_TIMING,
+  /** The image's own timing (src/facts.ts) and a start interval, so the engine reports healthy soon after opencode answers. */
+  healthcheck: { ...HEALTHCHECK_TIMING, startInterval: HEALTHCHECK_START_INTERVAL },
   /** Seconds `pulumi up` waits for the container to turn healthy. */
   waitTimeoutSeconds: 180,
   log: { driver: "json-file", maxSize: "10m", maxFile: "3" },

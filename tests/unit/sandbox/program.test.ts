@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { HEALTHCHECK_TIMING, IMAGE_NAMES, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES } from "../../../src/facts.js";
+import { HEALTHCHECK_START_INTERVAL, HEALTHCHECK_TIMING, IMAGE_NAMES, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES } from "../../../src/facts.js";
 import { CONTAINER_POLICY, DOCKER_SOCKET } from "../../../src/sandbox/container.js";
 import { BUILD_CONTEXT, BUILD_DOCKERFILE } from "../../../src/image/source.js";
 import { BAD_INPUTS } from "../../support/bad-inputs.js";
@@ -67,7 +67,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       hostname: `opencode-cloud-${stack}`,
       image: imageId,
       ports: [{ internal: SANDBOX_PORT, external: port, ip: bind, protocol: "tcp" }],
-      healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...HEALTHCHECK_TIMING },
+      healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...HEALTHCHECK_TIMING, startInterval: HEALTHCHECK_START_INTERVAL },
       mounts: VOLUME_KINDS.map((kind) => ({ type: "volume", source: `opencode-cloud-${stack}-${kind}`, target: VOLUMES[kind] })),
       labels: [
         { label: LABELS.managedBy, value: MANAGED_BY },
