@@ -1,5 +1,6 @@
 // The opencode container: published on one host address, healthy before `pulumi up` succeeds, restarted unless
-// stopped, stopped gracefully, logs rotated, the password only ever as a Pulumi secret.
+// stopped, stopped gracefully, logs rotated, the password only ever as a Pulumi secret; least privilege: its own
+// network, a bounded capability set, a process and a memory limit, and no-new-privileges when sudo is off.
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,7 +18,36 @@ export const CONTAINER_POLICY = {
   /** Seconds `pulumi up` waits for the container to turn healthy. */
   waitTimeoutSeconds: 180,
   log: { driver: "json-file", maxSize: "10m", maxFile: "3" },
+  /**
+   * Process limit: the docker provider's Container has no pids limit, so an `nproc` ulimit stands in (a fork bomb
+   * stops there). The kernel counts nproc per uid across the host: every process of uid 1000 (other containers'
+   * included) counts, and uid 0 is exempt.
+   */
+  nproc: 4096,
+  /** Open files, raised above the usual 1024 for language servers and watchers. */
+  nofile: 65536,
 } as const;
+
+/**
+ * Capabilities the container keeps (everything else is dropped), measured on the real engine
+ * (tests/integration/hardening.test.ts): what the entrypoint needs as root, and what sudo and apt/dpkg need on top.
+ */
+export const CAPABILITIES = {
+  /**
+   * The entrypoint as root: CHOWN hands the volume tops to uid 1000, DAC_OVERRIDE creates a missing mount point in
+   * a directory that uid 1000 owns, SETUID/SETGID drop to uid 1000 (setpriv).
+   */
+  entrypoint: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"],
+  /**
+   * With sudo on top: FOWNER and FSETID (dpkg sets modes and setuid bits on files it unpacks), KILL (signals
+   * processes of other users), AUDIT_WRITE (sudo's PAM session logs), NET_BIND_SERVICE (a dev server on port 80),
+   * SYS_CHROOT (dpkg maintainer scripts and apt's sandbox switch).
+   */
+  sudo: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETGID", "SETUID", "SYS_CHROOT"],
+} as const;
+
+/** The security option that stops setuid binaries (sudo) and file capabilities from granting anything. */
+export const NO_NEW_PRIVILEGES = "no-new-privileges:true";
 
 /** Where opt-in host mounts land inside the sandbox. */
 export const SSH_KEYS_TARGET = `${SANDBOX_USER.home}/.ssh`;
@@ -33,6 +63,21 @@ export interface SandboxContainerArgs {
   readonly volumeNames: Readonly<Record<VolumeKind, pulumi.Input<string>>>;
   readonly sshKeysDir?: string;
   readonly dockerAccess: boolean;
+  /** The stack's own network (no traffic with unrelated containers on the default bridge). */
+  readonly networkName: pulumi.Input<string>;
+  /** Memory limit in MiB (swap included: the container gets no swap beyond it). */
+  readonly memoryMb: number;
+  /**
+   * Passwordless sudo for the sandbox user. Off: the entrypoint starts as root, drops to uid 1000 for good, and
+   * no-new-privileges makes sudo (and every other setuid binary) fail.
+   */
+  readonly sudo: boolean;
+}
+
+/** Capabilities, user and security options for one sudo choice (pure; the README's table states the same). */
+export function privileges(sudo: boolean): Pick<docker.ContainerArgs, "capabilities" | "securityOpts" | "user"> {
+  if (sudo) return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.sudo] } };
+  return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.entrypoint] }, securityOpts: [NO_NEW_PRIVILEGES], user: "0:0" };
 }
 
 export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs {
@@ -68,5 +113,13 @@ export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs 
     logOpts: { "max-size": policy.log.maxSize, "max-file": policy.log.maxFile },
     wait: true,
     waitTimeout: policy.waitTimeoutSeconds,
+    networkMode: args.networkName,
+    ...privileges(args.sudo),
+    ulimits: [
+      { name: "nproc", soft: policy.nproc, hard: policy.nproc },
+      { name: "nofile", soft: policy.nofile, hard: policy.nofile },
+    ],
+    memory: args.memoryMb,
+    memorySwap: args.memoryMb,
   };
 }

@@ -339,6 +339,7 @@ export function resourceOf(run: ProgramRun, type: string, name?: string): Declar
 
 export const TYPES = {
   volume: "docker:index/volume:Volume",
+  network: "docker:index/network:Network",
   container: "docker:index/container:Container",
   remoteImage: "docker:index/remoteImage:RemoteImage",
   buildImage: "docker-build:index:Image",

@@ -80,9 +80,31 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       logOpts: { "max-size": "10m", "max-file": "3" },
       wait: true,
       waitTimeout: CONTAINER_POLICY.waitTimeoutSeconds,
+      networkMode: `opencode-cloud-${stack}-net`,
+      capabilities: { drops: ["ALL"], adds: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETGID", "SETUID", "SYS_CHROOT"] },
+      ulimits: [
+        { name: "nproc", soft: 4096, hard: 4096 },
+        { name: "nofile", soft: 65536, hard: 65536 },
+      ],
+      memory: 4096,
+      memorySwap: 4096,
     });
     expect(container.options.deleteBeforeReplace).toBe(true);
     expect(container.options.dependsOn.some((u) => u.endsWith("::image-pull"))).toBe(true);
+  });
+
+  it("gives the stack its own bridge network, labelled, and attaches the container to it alone", () => {
+    const network = resourceOf(run, TYPES.network);
+    expect(network.inputs).toEqual({
+      name: `opencode-cloud-${stack}-net`,
+      driver: "bridge",
+      labels: [
+        { label: LABELS.managedBy, value: MANAGED_BY },
+        { label: LABELS.stack, value: stack },
+      ],
+    });
+    expect(network.parent).toMatch(/::sandbox$/);
+    expect(resourceOf(run, TYPES.container).inputs["networkMode"]).toBe(network.inputs["name"]);
   });
 
   it("talks to the stack's Docker host", () => {
