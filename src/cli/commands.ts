@@ -14,6 +14,8 @@ import type { ProgramLog } from "../sandbox/log.js";
 import type { CliArgs } from "./args.js";
 import { prepareBackend } from "./backend.js";
 import { connectDocker, pullWithProgress, type ProgressOutput } from "./docker.js";
+import { formatBytes } from "../bytes.js";
+import { pruneImages, type ListedImage } from "./prune.js";
 import { ensurePulumiCli } from "./pulumi-cli.js";
 
 export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -34,6 +36,8 @@ export interface CommandDeps {
   connectDocker(host: string | undefined, env: Io["env"]): Promise<Docker>;
   resolver(env: Io["env"]): ImageResolver;
   pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<void>;
+  /** Removes sandbox images no container uses, except `keep` (the image just deployed). */
+  prune(docker: Docker, keep: string, repositories: readonly string[]): Promise<ListedImage[]>;
   readonly homeDir: string;
 }
 
@@ -63,6 +67,7 @@ export const defaultDeps: CommandDeps = {
   connectDocker,
   resolver: (env) => registryResolver({ env }),
   pull: pullWithProgress,
+  prune: pruneImages,
   homeDir: homedir(),
 };
 
@@ -81,6 +86,15 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
     await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
   }
   const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto" });
+  const imageId = String(result.outputs["imageId"]?.value ?? "");
+  if (imageId) {
+    const repositories = [...PUBLISHED_IMAGES, ...(settings.image.source === "pull" ? settings.image.candidates.map((c) => c.name) : [settings.image.tag])];
+    const removed = await deps.prune(docker, imageId, repositories);
+    if (removed.length > 0) {
+      const bytes = removed.reduce((sum, i) => sum + (i.Size ?? 0), 0);
+      line(`Removed ${removed.length} old sandbox image${removed.length === 1 ? "" : "s"} no container uses (${formatBytes(bytes)}).`);
+    }
+  }
   const url = String(result.outputs["url"]?.value ?? "");
   const tunnel = String(result.outputs["tunnel"]?.value ?? "");
   line("");

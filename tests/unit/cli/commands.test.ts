@@ -37,6 +37,10 @@ function harness(config: ConfigMap, outputs: OutputMap, failDocker?: string) {
       return fakeResolver(settings, log);
     },
     pull: async (_d, pinned) => void calls.push(`pull ${pinned}`),
+    prune: async (_d, keep) => {
+      calls.push(`prune keep=${keep}`);
+      return [{ Id: "sha256:old", Size: 2 * 1024 * 1024 }];
+    },
     homeDir: "/home/t",
   };
   const io = { out: { write: (t: string) => void written.push(t) }, env: {} };
@@ -44,13 +48,14 @@ function harness(config: ConfigMap, outputs: OutputMap, failDocker?: string) {
 }
 
 const args = { stack: "dev", help: false, skipPull: false };
-const url = { url: { value: "http://127.0.0.1:3000", secret: false }, tunnel: { value: "", secret: false } };
+const url = { url: { value: "http://127.0.0.1:3000", secret: false }, tunnel: { value: "", secret: false }, imageId: { value: "sha256:new", secret: false } };
 
 describe("up", () => {
   it("validates, checks Docker, pre-pulls the pinned image, runs the update and prints the URL", async () => {
     const h = harness({}, url);
     await up(args, h.io, h.deps);
-    expect(h.calls).toEqual(["open dev create=true", "docker local", "resolve", expect.stringMatching(/^pull docker\.io\/prizz\/opencode-cloud-sandbox@sha256:[0-9a-f]{64}$/), "up"]);
+    expect(h.calls).toEqual(["open dev create=true", "docker local", "resolve", expect.stringMatching(/^pull docker\.io\/prizz\/opencode-cloud-sandbox@sha256:[0-9a-f]{64}$/), "up", "prune keep=sha256:new"]);
+    expect(h.written.join("")).toContain("Removed 1 old sandbox image no container uses (2.1 MB).");
     expect(h.written.join("")).toContain("opencode is ready: http://127.0.0.1:3000\n");
   });
 
@@ -69,10 +74,10 @@ describe("up", () => {
   it("skips the pre-pull for the build source and with --skip-pull", async () => {
     const build = harness({ "opencode-cloud:imageSource": { value: "build", secret: false } }, url);
     await up(args, build.io, build.deps);
-    expect(build.calls).toEqual(["open dev create=true", "docker local", "up"]);
+    expect(build.calls).toEqual(["open dev create=true", "docker local", "up", "prune keep=sha256:new"]);
     const skip = harness({}, url);
     await up({ ...args, skipPull: true }, skip.io, skip.deps);
-    expect(skip.calls).toEqual(["open dev create=true", "docker local", "up"]);
+    expect(skip.calls).toEqual(["open dev create=true", "docker local", "up", "prune keep=sha256:new"]);
   });
 
   it("prints the tunnel for a remote loopback port", async () => {
