@@ -29,21 +29,23 @@ export const CONTAINER_POLICY = {
 } as const;
 
 /**
- * Capabilities the container keeps (everything else is dropped), measured on the real engine
- * (tests/integration/hardening.test.ts): what the entrypoint needs as root, and what sudo and apt/dpkg need on top.
+ * Capabilities the container keeps (everything else is dropped). Measured on the real engine by dropping each in
+ * turn (tests/integration/hardening.test.ts checks the result): what the entrypoint needs as root, and what sudo,
+ * dpkg and apt-get need on top.
  */
 export const CAPABILITIES = {
   /**
    * The entrypoint as root: CHOWN hands the volume tops to uid 1000, DAC_OVERRIDE creates a missing mount point in
-   * a directory that uid 1000 owns, SETUID/SETGID drop to uid 1000 (setpriv).
+   * a directory uid 1000 owns, SETUID/SETGID drop to uid 1000 (setpriv).
    */
   entrypoint: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"],
   /**
-   * With sudo on top: FOWNER and FSETID (dpkg sets modes and setuid bits on files it unpacks), KILL (signals
-   * processes of other users), AUDIT_WRITE (sudo's PAM session logs), NET_BIND_SERVICE (a dev server on port 80),
-   * SYS_CHROOT (dpkg maintainer scripts and apt's sandbox switch).
+   * With sudo: SETUID/SETGID (sudo itself, apt's switch to _apt), CHOWN and FOWNER (dpkg and `sudo chown/chmod` on
+   * files of other users), KILL (root signalling uid 1000's processes), AUDIT_WRITE (else every sudo prints "unable
+   * to send audit message"). Not kept from Docker's default set: FSETID, MKNOD, NET_BIND_SERVICE, NET_RAW, SETFCAP,
+   * SETPCAP, SYS_CHROOT (apt-get install and dpkg -i of a package with a setuid file and a postinst work without).
    */
-  sudo: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETGID", "SETUID", "SYS_CHROOT"],
+  sudo: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"],
 } as const;
 
 /** The security option that stops setuid binaries (sudo) and file capabilities from granting anything. */

@@ -81,7 +81,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       wait: true,
       waitTimeout: CONTAINER_POLICY.waitTimeoutSeconds,
       networkMode: `opencode-cloud-${stack}-net`,
-      capabilities: { drops: ["ALL"], adds: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETGID", "SETUID", "SYS_CHROOT"] },
+      capabilities: { drops: ["ALL"], adds: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"] },
       ulimits: [
         { name: "nproc", soft: 4096, hard: 4096 },
         { name: "nofile", soft: 65536, hard: 65536 },
