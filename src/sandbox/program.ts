@@ -39,19 +39,8 @@ export interface SandboxOutputs {
 /** Published image names in pull order: Docker Hub first, then GHCR. */
 export const PUBLISHED_IMAGES = [IMAGE_NAMES.dockerHub, IMAGE_NAMES.ghcr] as const;
 
-/** Settings the container's least privilege needs (config keys for memory and sudo follow the settings split). */
-export interface HardenedSettings extends SandboxSettings {
-  readonly networkName: string;
-  readonly memoryMb: number;
-  readonly sudo: boolean;
-}
-
-export function withHardening(settings: SandboxSettings): HardenedSettings {
-  return { ...settings, networkName: `${settings.containerName}-net`, memoryMb: 4096, sudo: true };
-}
-
 export interface SandboxArgs {
-  readonly settings: HardenedSettings;
+  readonly settings: SandboxSettings;
   readonly resolved?: ResolvedImage;
   readonly log: ProgramLog;
 }
@@ -136,7 +125,7 @@ export class Sandbox extends pulumi.ComponentResource {
 export async function sandboxProgram(deps: ProgramDeps = {}): Promise<SandboxOutputs> {
   const log = deps.log ?? pulumiLog;
   const raw = readRawConfig();
-  const settings = withHardening(parseSettings(deps.homeDir ? { ...raw, homeDir: deps.homeDir } : raw, PUBLISHED_IMAGES));
+  const settings = (parseSettings(deps.homeDir ? { ...raw, homeDir: deps.homeDir } : raw, PUBLISHED_IMAGES));
   let resolved: ResolvedImage | undefined;
   if (settings.image.source === "pull") {
     const resolver = deps.resolver ?? registryResolver();

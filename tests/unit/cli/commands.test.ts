@@ -7,11 +7,19 @@ import { down, up, type CommandDeps, type StackHandle } from "../../../src/cli/c
 import { DaemonError } from "../../../src/cli/docker.js";
 import { fakeResolver } from "../../support/program.js";
 
-function harness(config: ConfigMap, outputs: OutputMap, failDocker?: string) {
+/** A stack as `npm run up` leaves it after the first run: with its generated password. */
+const WITH_PASSWORD: ConfigMap = { "opencode-cloud:password": { value: "generated-password-32-characters", secret: true } };
+
+function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string) {
   const calls: string[] = [];
   const written: string[] = [];
+  const config: ConfigMap = { ...WITH_PASSWORD, ...given };
   const stack: StackHandle = {
-    getAllConfig: async () => config,
+    getAllConfig: async () => ({ ...config }),
+    setConfig: async (key, value) => {
+      calls.push(`set ${key} secret=${value.secret}`);
+      config[key] = value;
+    },
     up: (async () => {
       calls.push("up");
       return { outputs, stdout: "", stderr: "", summary: {} };
@@ -51,6 +59,24 @@ const args = { stack: "dev", help: false, skipPull: false };
 const url = { url: { value: "http://127.0.0.1:3000", secret: false }, tunnel: { value: "", secret: false }, imageId: { value: "sha256:new", secret: false } };
 
 describe("up", () => {
+  it("generates a password on first use as a stack secret, says how to read it, and never prints it", async () => {
+    const h = harness({ "opencode-cloud:password": { value: "", secret: false } }, url);
+    await up(args, h.io, h.deps);
+    expect(h.calls.slice(0, 2)).toEqual(["open dev create=true", "set opencode-cloud:password secret=true"]);
+    const out = h.written.join("");
+    expect(out).toContain("Generated a password for opencode (user opencode), stored as the stack secret opencode-cloud:password.");
+    expect(out).toMatch(/PULUMI_BACKEND_URL=file:\/\/\S+ PULUMI_CONFIG_PASSPHRASE_FILE=\S+ pulumi config get opencode-cloud:password --stack dev/);
+    const again = harness({}, url);
+    await up(args, again.io, again.deps);
+    expect(again.calls.some((c) => c.startsWith("set "))).toBe(false);
+  });
+
+  it("generates none with the opt-out", async () => {
+    const h = harness({ "opencode-cloud:password": { value: "", secret: false }, "opencode-cloud:allowUnauthenticated": { value: "true", secret: false } }, url);
+    await up(args, h.io, h.deps);
+    expect(h.calls.some((c) => c.startsWith("set "))).toBe(false);
+  });
+
   it("validates, checks Docker, pre-pulls the pinned image, runs the update and prints the URL", async () => {
     const h = harness({}, url);
     await up(args, h.io, h.deps);

@@ -7,7 +7,7 @@ import { HEALTHCHECK_TIMING, IMAGE_NAMES, IMAGE_PATHS, LABELS, MANAGED_BY, SANDB
 import { CONTAINER_POLICY, DOCKER_SOCKET } from "../../../src/sandbox/container.js";
 import { BUILD_CONTEXT, BUILD_DOCKERFILE } from "../../../src/image/source.js";
 import { BAD_INPUTS } from "../../support/bad-inputs.js";
-import { effectiveConfig, fakeDigest, PROJECT_DIR, resourceOf, runProgram, stackFileConfig, TYPES, type ProgramRun } from "../../support/program.js";
+import { effectiveConfig, fakeDigest, GENERATED_PASSWORD, PROJECT_DIR, resourceOf, runProgram, stackFileConfig, TYPES, type ProgramRun } from "../../support/program.js";
 
 /** Shipped stack files that run the sandbox program (release stacks set opencode-cloud:mode: release). */
 const SANDBOX_STACKS = readdirSync(join(PROJECT_DIR, "stacks"))
@@ -65,6 +65,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       hostname: `opencode-cloud-${stack}`,
       image: imageId,
       ports: [{ internal: SANDBOX_PORT, external: port, ip: bind, protocol: "tcp" }],
+      envs: [`OPENCODE_SERVER_PASSWORD=${GENERATED_PASSWORD}`],
       healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...HEALTHCHECK_TIMING },
       mounts: VOLUME_KINDS.map((kind) => ({ type: "volume", source: `opencode-cloud-${stack}-${kind}`, target: VOLUMES[kind] })),
       labels: [
@@ -89,6 +90,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       memory: 4096,
       memorySwap: 4096,
     });
+    expect(container.secretInputs).toEqual(["envs"]);
     expect(container.options.deleteBeforeReplace).toBe(true);
     expect(container.options.dependsOn.some((u) => u.endsWith("::image-pull"))).toBe(true);
   });
@@ -131,6 +133,22 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
     expect(run.secretOutputs).toEqual([]);
   });
 
+  it("with sudo off: only the entrypoint's capabilities, started as root, no-new-privileges; memory as configured", async () => {
+    const off = resourceOf(await runProgram({ stackFile: stack, overrides: { "opencode-cloud:sudo": false, "opencode-cloud:memoryLimitMb": 1024 } }), TYPES.container);
+    expect(off.inputs).toMatchObject({
+      capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"] },
+      securityOpts: ["no-new-privileges:true"],
+      user: "0:0",
+      memory: 1024,
+      memorySwap: 1024,
+    });
+  });
+
+  it("runs without a password only with the opt-out: no envs at all", async () => {
+    const open = resourceOf(await runProgram({ stackFile: stack, overrides: { "opencode-cloud:password": null, "opencode-cloud:allowUnauthenticated": true } }), TYPES.container);
+    expect(open.inputs["envs"]).toBeUndefined();
+  });
+
   it("declares identical inputs when run twice (a no-op update changes nothing)", async () => {
     const again = await runProgram({ stackFile: stack });
     expect(again.resources).toEqual(run.resources);
@@ -138,7 +156,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
   });
 
   it("keeps the password secret in inputs and outputs", async () => {
-    const withPassword = await runProgram({ stackFile: stack, overrides: { "opencode-cloud:bindAddress": "0.0.0.0", "opencode-cloud:password": { secure: PASSWORD } } });
+    const withPassword = await runProgram({ stackFile: stack, overrides: { "opencode-cloud:bindAddress": "0.0.0.0", "opencode-cloud:allowPlainHttp": true, "opencode-cloud:password": { secure: PASSWORD } } });
     const container = resourceOf(withPassword, TYPES.container);
     expect(container.inputs["envs"]).toEqual([`OPENCODE_SERVER_PASSWORD=${PASSWORD}`]);
     expect(container.secretInputs).toEqual(["envs"]);
