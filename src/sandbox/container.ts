@@ -24,8 +24,6 @@ export const CONTAINER_POLICY = {
    * included) counts, and uid 0 is exempt.
    */
   nproc: 4096,
-  /** Open files, raised above the usual 1024 for language servers and watchers. */
-  nofile: 65536,
 } as const;
 
 /**
@@ -117,10 +115,8 @@ export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs 
     waitTimeout: policy.waitTimeoutSeconds,
     networkMode: args.networkName,
     ...privileges(args.sudo),
-    ulimits: [
-      { name: "nproc", soft: policy.nproc, hard: policy.nproc },
-      { name: "nofile", soft: policy.nofile, hard: policy.nofile },
-    ],
+    // Open files stay at the engine's default: raising them past the engine's own hard limit needs SYS_RESOURCE.
+    ulimits: [{ name: "nproc", soft: policy.nproc, hard: policy.nproc }],
     memory: args.memoryMb,
     memorySwap: args.memoryMb,
   };

@@ -83,10 +83,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       waitTimeout: CONTAINER_POLICY.waitTimeoutSeconds,
       networkMode: `opencode-cloud-${stack}-net`,
       capabilities: { drops: ["ALL"], adds: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"] },
-      ulimits: [
-        { name: "nproc", soft: 4096, hard: 4096 },
-        { name: "nofile", soft: 65536, hard: 65536 },
-      ],
+      ulimits: [{ name: "nproc", soft: 4096, hard: 4096 }],
       memory: 4096,
       memorySwap: 4096,
     });
