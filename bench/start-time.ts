@@ -152,7 +152,8 @@ async function main(): Promise<void> {
       if (kind === "full") fillWorkspace(workspace);
       await bareStart(binary, homeNoConfig, workspace, env); // warm-up
       await bareStart(binary, home, workspace, env); // warm-up
-      const d = await Deployment.plan(docker);
+      // Start time without auth in the way (the opt-out on loopback); the health check is the same with a password.
+      const d = await Deployment.plan(docker, { stackFile: "dev", overrides: { "opencode-cloud:password": null, "opencode-cloud:allowUnauthenticated": true } });
       deployments.push(d);
       await d.createVolumes();
       if (kind === "full") {

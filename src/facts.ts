@@ -86,6 +86,23 @@ export const IMAGE_PATHS = {
   selfTest: "/usr/local/bin/opencode-selftest",
   toolManifest: "/usr/local/share/opencode-cloud/tools.json",
   tini: "/usr/bin/tini",
+  /** Copies the image's ~/.config defaults into the config volume at start (upgrades reach the user; edits stay). */
+  syncDefaults: "/usr/local/bin/opencode-sync-defaults",
+  /** What the image ships for ~/.config (opencode's config and plugins), outside the volume that hides ~/.config. */
+  configDefaults: "/usr/local/share/opencode-cloud/config-defaults",
+  /** `<sha256>  ./<path>` for every file under configDefaults, made at build time. */
+  configDefaultsManifest: "/usr/local/share/opencode-cloud/config-defaults.sha256",
+} as const;
+
+/**
+ * State a person expects to keep, at XDG paths inside the config volume: git's global config (git writes
+ * `--global` there when it exists and ~/.gitconfig does not; the entrypoint creates it) and the zsh history.
+ */
+export const PERSISTED_STATE = {
+  gitConfig: `${SANDBOX_USER.home}/.config/git/config`,
+  zshHistory: `${SANDBOX_USER.home}/.config/zsh/history`,
+  /** The record of the image defaults installed last (opencode-sync-defaults). */
+  defaultsRecord: `${SANDBOX_USER.home}/.config/.opencode-cloud-defaults`,
 } as const;
 
 /** The line the in-image self-test prints on success: `N/N tools ok`. */

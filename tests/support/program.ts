@@ -74,6 +74,9 @@ export interface ProgramRun {
 /** Stand-in for a value decrypted from a `secure:` entry of a shipped stack file (no passphrase here). */
 export const decryptedPlaceholder = (key: string): string => `decrypted-${key.replace(/[^a-zA-Z0-9]/g, "-")}`;
 
+/** Stands in for the password `npm run up` stores in a new stack (tests/integration signs in with it). */
+export const GENERATED_PASSWORD = "generated-by-npm-run-up-0123456789";
+
 /** A digest made from a string, for fakes: `sha256:` + 64 hex. */
 export const fakeDigest = (seed: string): string => `sha256:${createHash("sha256").update(seed).digest("hex")}`;
 
@@ -139,6 +142,8 @@ export function effectiveConfig(options: Pick<RunOptions, "stackFile" | "overrid
     }
   };
   if (options.stackFile) for (const [k, v] of Object.entries(stackFileConfig(options.stackFile))) apply(k, v);
+  // The password `npm run up` generates on first use (a stack secret); an override replaces it, `null` removes it.
+  if (!secret.has(`${PROJECT}:password`) && values[`${PROJECT}:password`] === "") apply(`${PROJECT}:password`, { secure: GENERATED_PASSWORD });
   for (const [k, v] of Object.entries(options.overrides ?? {})) apply(k, v);
   return { values, secretKeys: [...secret].sort() };
 }
@@ -343,6 +348,7 @@ export function resourceOf(run: ProgramRun, type: string, name?: string): Declar
 
 export const TYPES = {
   volume: "docker:index/volume:Volume",
+  network: "docker:index/network:Network",
   container: "docker:index/container:Container",
   remoteImage: "docker:index/remoteImage:RemoteImage",
   buildImage: "docker-build:index:Image",
