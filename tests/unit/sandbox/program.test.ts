@@ -68,7 +68,8 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       image: imageId,
       ports: [{ internal: SANDBOX_PORT, external: port, ip: bind, protocol: "tcp" }],
       envs: [`OPENCODE_SERVER_PASSWORD=${GENERATED_PASSWORD}`],
-      healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...HEALTHCHECK_TIMING, startInterval: HEALTHCHECK_START_INTERVAL },
+      // Go's duration text, as the engine reads it back (a no-op update stays a no-op).
+      healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], interval: "2s", timeout: "4s", startPeriod: "1m0s", startInterval: "500ms", retries: HEALTHCHECK_TIMING.retries },
       mounts: VOLUME_KINDS.map((kind) => ({ type: "volume", source: `opencode-cloud-${stack}-${kind}`, target: VOLUMES[kind] })),
       labels: [
         { label: LABELS.managedBy, value: MANAGED_BY },
