@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { copyFile, link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { CI_ENV, PULUMI_OFFLINE_ENV } from "../../src/facts.js";
@@ -132,10 +132,12 @@ async function buildSet(set: string, items: Planned[]): Promise<void> {
   }
 }
 
+// A hard link (a copy across file systems), not a symlink: the CLI looks for its language host beside its own
+// resolved path first, and warns when it has to take it from PATH instead.
 async function linkOnPath(item: Planned): Promise<void> {
-  const link = join(BIN, item.entry.bin);
-  await unlink(link).catch(() => undefined);
-  await symlink(item.binary, link);
+  const target = join(BIN, item.entry.bin);
+  await unlink(target).catch(() => undefined);
+  await link(item.binary, target).catch(() => copyFile(item.binary, target));
 }
 
 async function installPlugin(item: Planned, logFile: string): Promise<boolean> {
