@@ -113,3 +113,24 @@ export const IMAGE_LABELS = {
   toolset: `${LABEL_PREFIX}.toolset`,
   opencodeVersion: `${LABEL_PREFIX}.opencode-version`,
 } as const;
+
+/**
+ * Where the CLI keeps per-user state outside the clone (XDG base directory spec: `$XDG_STATE_HOME`, default
+ * `~/.local/state`): the local Pulumi backend with its passphrase, and the backups. `legacyStateDir` is where state
+ * lived inside the clone before; the CLI moves it from there once.
+ */
+export const USER_STATE = {
+  app: "opencode-cloud",
+  pulumi: "pulumi",
+  passphraseFile: "passphrase",
+  backups: "backups",
+  legacyStateDir: ".pulumi-state",
+} as const;
+
+/** Backups: archives are `<stack>-<what>-<UTC time>.tar.gz`; `up` keeps this many automatic pre-upgrade backups. */
+export const BACKUPS = {
+  extension: ".tar.gz",
+  preUpgrade: "pre-upgrade",
+  full: "backup",
+  keepPreUpgrade: 5,
+} as const;

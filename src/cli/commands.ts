@@ -31,7 +31,7 @@ export type StackHandle = Pick<Stack, "getAllConfig" | "up" | "outputs" | "destr
 /** The commands' I/O, injectable for tests. */
 export interface CommandDeps {
   openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle>;
-  connectDocker(host: string | undefined, env: Io["env"]): Promise<Docker>;
+  connectDocker(host: string | undefined, env: Io["env"], sshOpts?: readonly string[]): Promise<Docker>;
   resolver(env: Io["env"]): ImageResolver;
   pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<void>;
   readonly homeDir: string;
@@ -51,7 +51,7 @@ export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string)
 async function openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle> {
   const line = (text: string) => io.out.write(`${text}\n`);
   const pulumiCommand = await ensurePulumiCli(line);
-  const backend = prepareBackend(PROJECT_DIR, io.env);
+  const backend = prepareBackend(PROJECT_DIR, homedir(), io.env, line);
   line(`Using ${backend.description}.`);
   const opts = { pulumiCommand, envVars: backend.env };
   const program = { stackName: args.stack, workDir: PROJECT_DIR };
@@ -72,7 +72,7 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
   line(`Stack ${args.stack} (config: stacks/Pulumi.${args.stack}.yaml).`);
   // Validate before touching anything: the same settings module the program runs.
   const settings: SandboxSettings = parseSettings(rawConfigFrom(await stack.getAllConfig(), args.stack, deps.homeDir), PUBLISHED_IMAGES);
-  const docker = await deps.connectDocker(settings.docker.host, io.env);
+  const docker = await deps.connectDocker(settings.docker.host, io.env, settings.docker.sshOpts);
   line(`Docker answers at ${settings.docker.host ?? io.env["DOCKER_HOST"] ?? "the local socket"}.`);
   if (settings.image.source === "pull" && !args.skipPull) {
     const log: ProgramLog = { info: line, warn: (m) => line(`warning: ${m}`) };

@@ -43,7 +43,7 @@ function harness(config: ConfigMap, outputs: OutputMap, failDocker?: string) {
   return { calls, written, deps, io };
 }
 
-const args = { stack: "dev", help: false, skipPull: false };
+const args = { stack: "dev", help: false, skipPull: false, follow: true, print: false, force: false };
 const url = { url: { value: "http://127.0.0.1:3000", secret: false }, tunnel: { value: "", secret: false } };
 
 describe("up", () => {
