@@ -3,7 +3,7 @@
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LocalWorkspace, type ConfigMap, type Stack } from "@pulumi/pulumi/automation/index.js";
+import { LocalWorkspace, type ConfigMap, type EngineEvent, type Stack } from "@pulumi/pulumi/automation/index.js";
 import type Docker from "dockerode";
 import { PROJECT } from "../config/schema.js";
 import { parseSettings, type RawConfig, type SandboxSettings } from "../config/settings.js";
@@ -15,6 +15,10 @@ import type { CliArgs } from "./args.js";
 import { prepareBackend } from "./backend.js";
 import { connectDocker, pullWithProgress, type ProgressOutput } from "./docker.js";
 import { ensurePulumiCli } from "./pulumi-cli.js";
+import { formatBytes } from "../bytes.js";
+import { containerFacts, preUpgradeBackup, volumeFacts } from "./day-two.js";
+import { driftRepairs, imageChange, stateResources, type Observed } from "./drift.js";
+import { NoSandboxError, sandboxOutputs, type SandboxOutputsView } from "./sandbox-view.js";
 
 export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -26,7 +30,7 @@ export interface Io {
 const defaultIo: Io = { out: process.stdout, env: process.env };
 
 /** The parts of a Pulumi stack the commands use. */
-export type StackHandle = Pick<Stack, "getAllConfig" | "up" | "outputs" | "destroy">;
+export type StackHandle = Pick<Stack, "getAllConfig" | "up" | "outputs" | "destroy" | "refresh" | "preview" | "exportStack">;
 
 /** The commands' I/O, injectable for tests. */
 export interface CommandDeps {
@@ -34,6 +38,9 @@ export interface CommandDeps {
   connectDocker(host: string | undefined, env: Io["env"], sshOpts?: readonly string[]): Promise<Docker>;
   resolver(env: Io["env"]): ImageResolver;
   pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<void>;
+  /** What `up` reads from the engine before refreshing, and the backup it takes before an image change. */
+  observe(docker: Docker, outputs: SandboxOutputsView): Promise<Observed>;
+  preUpgradeBackup(docker: Docker, stack: string, outputs: SandboxOutputsView, io: Io): Promise<string>;
   readonly homeDir: string;
 }
 
@@ -63,8 +70,50 @@ export const defaultDeps: CommandDeps = {
   connectDocker,
   resolver: (env) => registryResolver({ env }),
   pull: pullWithProgress,
+  observe: async (docker, out) => {
+    const [container, volumes] = await Promise.all([containerFacts(docker, out.containerName), volumeFacts(docker, out.volumeNames)]);
+    return { container, volumes: new Set(volumes.filter((v) => v.exists).map((v) => v.name)) };
+  },
+  preUpgradeBackup: async (docker, stack, out, io) => {
+    const r = await preUpgradeBackup({ stackName: stack, out, docker }, stack, io, homedir());
+    return `${r.path} (${formatBytes(r.bytes)})`;
+  },
   homeDir: homedir(),
 };
+
+/** The previous outputs, when the stack has been brought up before. */
+function previousOutputs(outputs: Awaited<ReturnType<StackHandle["outputs"]>>, stack: string): SandboxOutputsView | undefined {
+  try {
+    return sandboxOutputs(outputs, stack);
+  } catch (e) {
+    if (e instanceof NoSandboxError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Refreshes the state from the engine and says what the update will repair; then, when the preview shows the
+ * container replaced by another image, backs up the sessions volume first.
+ */
+async function repairAndProtect(stack: StackHandle, args: CliArgs, docker: Docker, io: Io, deps: CommandDeps): Promise<void> {
+  const line = (text: string) => io.out.write(`${text}\n`);
+  const previous = previousOutputs(await stack.outputs(), args.stack);
+  if (!previous) return; // a first `up`: nothing to repair or protect
+  const observed = await deps.observe(docker, previous);
+  const before = stateResources(await stack.exportStack());
+  line("Refreshing the state from the engine ...");
+  await stack.refresh({ onOutput: (text) => io.out.write(text), color: "auto" });
+  const repairs = driftRepairs(before, stateResources(await stack.exportStack()), observed, Date.now());
+  if (repairs.length > 0) line(`Changed by hand since the last update, repaired now:\n${repairs.map((r) => `  - ${r}`).join("\n")}`);
+  else line("Nothing was changed by hand since the last update.");
+  if (!observed.volumes.has(previous.volumeNames.sessions)) return; // no data to protect
+  const events: EngineEvent[] = [];
+  await stack.preview({ onEvent: (e) => void events.push(e) });
+  const change = imageChange(events, previous.imageId);
+  if (!change) return;
+  line(`The update replaces ${change.container} with another image (${change.from} -> ${change.to ?? "the new image"}); backing up its sessions first ...`);
+  line(`Backed up the sessions volume to ${await deps.preUpgradeBackup(docker, args.stack, previous, io)}.`);
+}
 
 export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = defaultDeps): Promise<void> {
   const line = (text: string) => io.out.write(`${text}\n`);
@@ -80,6 +129,7 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
     line(`Pulling ${resolved.pinned} ...`);
     await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
   }
+  await repairAndProtect(stack, args, docker, io, deps);
   const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto" });
   const url = String(result.outputs["url"]?.value ?? "");
   const tunnel = String(result.outputs["tunnel"]?.value ?? "");

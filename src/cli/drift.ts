@@ -77,17 +77,19 @@ const REPLACING = new Set(["replace", "create-replacement", "delete-replaced"]);
 
 /**
  * From a preview's events: the container is replaced and its image changes. A replacement for any other reason
- * (port, mounts) keeps the image and is not an upgrade.
+ * (port, mounts) keeps the image and is not an upgrade. A container created anew (the refresh dropped the old one)
+ * on another image than `previousImageId` (the last update's) is an upgrade too: the volumes are the same.
  */
-export function imageChange(events: readonly EngineEvent[]): ImageChange | undefined {
+export function imageChange(events: readonly EngineEvent[], previousImageId?: string): ImageChange | undefined {
   for (const e of events) {
     const m = e.resourcePreEvent?.metadata;
-    if (!m || m.type !== CONTAINER_TYPE || !REPLACING.has(m.op)) continue;
-    const from = m.old?.inputs?.["image"] as string | undefined;
+    if (!m || m.type !== CONTAINER_TYPE || !(REPLACING.has(m.op) || (m.op === "create" && previousImageId))) continue;
+    const from = (m.op === "create" ? previousImageId : m.old?.inputs?.["image"]) as string | undefined;
     const next = m.new?.inputs?.["image"] as string | undefined;
     const to = next === undefined || next === UNKNOWN ? undefined : next;
-    const changed = (m.diffs ?? m.keys ?? []).includes("image") || (to !== undefined && to !== from) || (to === undefined && next === UNKNOWN);
-    if (from && changed && to !== from) return { container: String(m.old?.outputs?.["name"] ?? m.urn.split("::").at(-1)), from, ...(to ? { to } : {}) };
+    const changed = (m.diffs ?? m.keys ?? []).includes("image") || (to !== undefined && to !== from) || next === UNKNOWN;
+    const name = m.old?.outputs?.["name"] ?? m.new?.inputs?.["name"] ?? m.urn.split("::").at(-1);
+    if (from && changed && to !== from) return { container: String(name), from, ...(to ? { to } : {}) };
   }
   return undefined;
 }

@@ -225,7 +225,12 @@ describe("drift", () => {
     ["replaced with an image not yet known", [step("replace", "sha256:a", "04da6b54-80e4-46f7-96ec-b56ff0331ba9", ["image"])], { container: "opencode-cloud-dev", from: "sha256:a" }],
     ["replaced for a port change (same image)", [step("replace", "sha256:a", "sha256:a", ["ports"])], undefined],
     ["updated in place", [step("update", "sha256:a", "sha256:b", ["image"])], undefined],
-    ["created (nothing to lose)", [step("create", undefined, "sha256:b")], undefined],
+    ["created on a first up (nothing to lose)", [step("create", undefined, "sha256:b")], undefined],
     ["no events", [], undefined],
   ] as const)("imageChange: %s", (_name, events, change) => expect(imageChange(events as unknown as EngineEvent[])).toEqual(change));
+
+  it.each([
+    ["recreated (removed by hand) on another image", [step("create", undefined, "sha256:b")], { container: "urn:c", from: "sha256:a", to: "sha256:b" }],
+    ["recreated on the same image", [step("create", undefined, "sha256:a")], undefined],
+  ] as const)("imageChange after an earlier up: %s", (_name, events, change) => expect(imageChange(events as unknown as EngineEvent[], "sha256:a")).toEqual(change));
 });
