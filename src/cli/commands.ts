@@ -1,69 +1,23 @@
 // `npm run up` and `npm run down` through the Pulumi Automation API.
 
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { LocalWorkspace, type ConfigMap, type EngineEvent, type Stack } from "@pulumi/pulumi/automation/index.js";
+import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import type Docker from "dockerode";
-import { PROJECT, type RawConfig } from "../config/schema.js";
+import { formatBytes } from "../bytes.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
 import { registryResolver } from "../image/resolver.js";
-import type { ImageResolver } from "../image/types.js";
 import { PUBLISHED_IMAGES } from "../sandbox/program.js";
 import type { ProgramLog } from "../sandbox/log.js";
 import type { CliArgs } from "./args.js";
-import { prepareBackend } from "./backend.js";
-import { connectDocker, pullWithProgress, type ProgressOutput } from "./docker.js";
-import { ensurePulumiCli } from "./pulumi-cli.js";
-import { formatBytes } from "../bytes.js";
 import { containerFacts, preUpgradeBackup, volumeFacts } from "./day-two.js";
-import { driftRepairs, imageChange, stateResources, type Observed } from "./drift.js";
+import { connectDocker, pullWithProgress } from "./docker.js";
+import { driftRepairs, imageChange, stateResources } from "./drift.js";
 import { NoSandboxError, sandboxOutputs, type SandboxOutputsView } from "./sandbox-view.js";
+import { openStack, rawConfigFrom, type CommandDeps, type Io, type StackHandle } from "./stack.js";
 
-export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-export interface Io {
-  readonly out: ProgressOutput;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+export type { CommandDeps, Io, StackHandle } from "./stack.js";
 
 const defaultIo: Io = { out: process.stdout, env: process.env };
-
-/** The parts of a Pulumi stack the commands use. */
-export type StackHandle = Pick<Stack, "getAllConfig" | "up" | "outputs" | "destroy" | "refresh" | "preview" | "exportStack">;
-
-/** The commands' I/O, injectable for tests. */
-export interface CommandDeps {
-  openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle>;
-  connectDocker(host: string | undefined, env: Io["env"], sshOpts?: readonly string[]): Promise<Docker>;
-  resolver(env: Io["env"]): ImageResolver;
-  pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<void>;
-  /** What `up` reads from the engine before refreshing, and the backup it takes before an image change. */
-  observe(docker: Docker, outputs: SandboxOutputsView): Promise<Observed>;
-  preUpgradeBackup(docker: Docker, stack: string, outputs: SandboxOutputsView, io: Io): Promise<string>;
-  readonly homeDir: string;
-}
-
-/** The stack's config as the settings module reads it (values by full key, and which were secrets). */
-export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string): RawConfig {
-  return {
-    project: PROJECT,
-    stack,
-    values: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value])),
-    secretKeys: new Set(Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k)),
-    homeDir,
-  };
-}
-
-async function openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle> {
-  const line = (text: string) => io.out.write(`${text}\n`);
-  const pulumiCommand = await ensurePulumiCli(line);
-  const backend = prepareBackend(PROJECT_DIR, homedir(), io.env, line);
-  line(`Using ${backend.description}.`);
-  const opts = { pulumiCommand, envVars: backend.env };
-  const program = { stackName: args.stack, workDir: PROJECT_DIR };
-  return create ? LocalWorkspace.createOrSelectStack(program, opts) : LocalWorkspace.selectStack(program, opts);
-}
 
 export const defaultDeps: CommandDeps = {
   openStack,

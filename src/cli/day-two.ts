@@ -17,7 +17,7 @@ import { PUBLISHED_IMAGES } from "../sandbox/program.js";
 import { volumeLabels } from "../sandbox/volumes.js";
 import { sinceEpochSeconds, type CliArgs } from "./args.js";
 import { archiveName, archivesToPrune, backupDir, backupScript, HELPER_ROOT, MANIFEST_ENV, NO_SQLITE_EXIT, parseManifest, restoreScript, type Manifest } from "./backup.js";
-import { rawConfigFrom, type CommandDeps, type Io, type StackHandle } from "./commands.js";
+import { rawConfigFrom, type CommandDeps, type Io, type StackHandle } from "./stack.js";
 import { userStateHome } from "./backend.js";
 import {
   formatDuration,

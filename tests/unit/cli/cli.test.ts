@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_STACK, parseCliArgs, sinceEpochSeconds, usage, UsageError } from "../../../src/cli/args.js";
 import { localStateDir, planBackend, userStateHome } from "../../../src/cli/backend.js";
-import { rawConfigFrom } from "../../../src/cli/commands.js";
+import { rawConfigFrom } from "../../../src/cli/stack.js";
 import { classifyDaemonError } from "../../../src/cli/docker-check.js";
 import { connectDocker, dockerOptions } from "../../../src/cli/docker.js";
 import { SshDialAgent } from "../../../src/cli/ssh-dial.js";
