@@ -91,6 +91,8 @@ export const SELF_TEST_OK = /^(\d+)\/(\d+) tools ok$/m;
  */
 export const CI_ENV = {
   dir: "/var/tmp/opencode-cloud-ci",
+  /** The Go tools built from tools/<set>/ (scripts/ci-env/build-tools.sh): cache, bin/ (on PATH), env files. */
+  toolsDir: "/var/tmp/opencode-cloud-tools",
   settingsFile: "env.json",
   baseImage: "local/debian:bookworm",
   host: "127.0.0.1",
@@ -134,3 +136,9 @@ export const BACKUPS = {
   full: "backup",
   keepPreUpgrade: 5,
 } as const;
+
+/**
+ * Environment variables the sandbox's own setup owns: opencode's auth (set from `opencode-cloud:password`) and what
+ * the entrypoint relies on. `opencode-cloud:env` and `secretEnv` may not set them.
+ */
+export const RESERVED_ENV = [AUTH_ENV.password, AUTH_ENV.username, "HOME", "USER", "PATH"] as const;

@@ -1,6 +1,7 @@
 // What every command works on: the stack (through the Pulumi Automation API, state where backend.ts says) and the
 // stack's config as the settings module reads it; the commands' injectable I/O.
 
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,6 +46,7 @@ export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string)
     values: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value])),
     secretKeys: new Set(Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k)),
     homeDir,
+    pathExists: existsSync,
   };
 }
 

@@ -87,6 +87,9 @@ export class Sandbox extends pulumi.ComponentResource {
         },
         ...(settings.sshKeysDir ? { sshKeysDir: settings.sshKeysDir } : {}),
         dockerAccess: settings.dockerAccess,
+        folders: settings.folders,
+        env: settings.env,
+        secretEnv: settings.secretEnv,
       }),
       // The name is fixed, so a replacement must remove the old container before creating the new one.
       { parent: this, deleteBeforeReplace: true },

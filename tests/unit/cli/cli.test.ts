@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -160,6 +160,7 @@ it("reads the Automation API's config map with its secret flags", () => {
     values: { "opencode-cloud:port": "3001", "opencode-cloud:password": "pw" },
     secretKeys: new Set(["opencode-cloud:password"]),
     homeDir: "/h",
+    pathExists: existsSync,
   });
 });
 
