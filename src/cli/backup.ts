@@ -84,21 +84,25 @@ export function backupScript(kinds: readonly VolumeKind[], live: boolean, root: 
 }
 
 /**
- * The helper's restore script: reads the tar.gz on stdin into a staging directory first (a broken archive changes
- * nothing), then replaces the content of each volume the archive holds, puts the consistent database copies in place
- * and prints the manifest.
+ * The helper's restore script: keeps the tar.gz from stdin, reads it through once (a broken or foreign archive fails
+ * here and changes nothing), then empties each volume the archive holds and extracts into it, puts the consistent
+ * database copies in place and prints the manifest.
  */
 export function restoreScript(root: string = HELPER_ROOT): string {
   return [
     "set -eu",
     "stage=$(mktemp -d)",
-    'tar -x --numeric-owner -z -f - -C "$stage"',
-    'test -f "$stage/manifest.json" || { echo "not an opencode-cloud backup: no manifest.json" >&2; exit 1; }',
+    'cat > "$stage/archive.tar.gz"',
+    'tar -tzf "$stage/archive.tar.gz" > "$stage/members"',
+    'grep -qx manifest.json "$stage/members" || { echo "not an opencode-cloud backup: no manifest.json" >&2; exit 1; }',
+    'tar -xzf "$stage/archive.tar.gz" -C "$stage" manifest.json',
     `for kind in ${VOLUME_KINDS.join(" ")}; do`,
-    '  [ -d "$stage/$kind" ] || continue',
+    '  grep -q "^$kind/" "$stage/members" || continue',
     `  find "${root}/$kind" -mindepth 1 -delete`,
-    `  cp -a "$stage/$kind/." "${root}/$kind/"`,
-    `  if [ -d "$stage/sqlite/$kind" ]; then cp -a "$stage/sqlite/$kind/." "${root}/$kind/"; fi`,
+    `  tar -x --numeric-owner -z -f "$stage/archive.tar.gz" -C "${root}" "$kind"`,
+    '  if grep -q "^sqlite/$kind/" "$stage/members"; then',
+    `    tar -x --numeric-owner -z -f "$stage/archive.tar.gz" -C "$stage" "sqlite/$kind" && cp -a "$stage/sqlite/$kind/." "${root}/$kind/"`,
+    "  fi",
     "done",
     'cat "$stage/manifest.json"',
   ].join("\n");

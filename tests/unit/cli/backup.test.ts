@@ -2,7 +2,7 @@
 // has (sh, tar, gzip, sqlite3), on directories standing in for the volumes, with a writer holding the database open.
 
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -112,14 +112,24 @@ describe.skipIf(!hasSqlite)("the helper's scripts", () => {
     expect(readFileSync(join(target, "projects", "keep.txt"), "utf8")).toBe("k\n");
   });
 
-  it("changes nothing when the archive is broken", () => {
+  it("changes nothing when the archive is not gzip, is cut short, or is not one of ours", () => {
+    const source = mkdtempSync(join(tmpdir(), "vols-"));
+    volumesAt(source);
+    for (let i = 0; i < 200; i++) writeFileSync(join(source, "projects", `f${i}`), `${i} ${"x".repeat(2000 + i)}\n`);
+    const dir = mkdtempSync(join(tmpdir(), "arch-"));
+    const good = join(dir, "good.tar.gz");
+    expect(runToFile(backupScript(VOLUME_KINDS, false, source), { [MANIFEST_ENV]: "{}" }, good)).toBe(0);
+    const bytes = readFileSync(good);
+    writeFileSync(join(dir, "cut.tar.gz"), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    writeFileSync(join(dir, "junk.tar.gz"), "not gzip");
+    execFileSync("sh", ["-c", `cd ${source} && tar -czf ${join(dir, "foreign.tar.gz")} projects`]);
     const target = mkdtempSync(join(tmpdir(), "vols-"));
     volumesAt(target);
     writeFileSync(join(target, "projects", "keep.txt"), "k\n");
-    const junk = join(target, "..", `junk-${process.pid}.tar.gz`);
-    writeFileSync(junk, "not gzip");
-    expect(sh(restoreScript(target), {}, { stdin: junk })).not.toBe(0);
-    expect(readFileSync(join(target, "projects", "keep.txt"), "utf8")).toBe("k\n");
+    for (const name of ["junk", "cut", "foreign"]) {
+      expect(sh(restoreScript(target), {}, { stdin: join(dir, `${name}.tar.gz`) }), name).not.toBe(0);
+      expect(readdirSync(join(target, "projects")), name).toEqual(["keep.txt"]);
+    }
   });
 
   it(`exits ${NO_SQLITE_EXIT} for a live copy without sqlite3`, () => {
