@@ -127,7 +127,7 @@ export async function logs(args: CliArgs, io: Io, deps: DayTwoDeps, stderr: Writ
   };
   const stdout = new Writable({ write: (chunk: Buffer, _e, cb) => (io.out.write(chunk.toString()), cb()) });
   const raw = await missing(args, t, async () =>
-    args.follow ? ((await container.logs({ ...options, follow: true })) as unknown as Readable) : Readable.from([(await container.logs({ ...options, follow: false })) as Buffer]),
+    args.follow ? ((await container.logs({ ...options, follow: true })) as unknown as Readable) : Readable.from([(await container.logs({ ...options, follow: false })) as Buffer], { objectMode: false }),
   );
   await new Promise<void>((resolveEnd, reject) => {
     t.docker.modem.demuxStream(raw, stdout, stderr);
