@@ -5,7 +5,7 @@
 // first, a host folder shows in the workspace, and an env var and a secret env var reach the container (the secret
 // never in the state in plain text). Under CI=true missing tools fail this file; elsewhere it is skipped with why.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation/index.js";
@@ -72,6 +72,7 @@ describeOn(ready, "npm run up through the real Pulumi CLI", ({ docker, settings 
   beforeAll(async () => {
     process.env["PATH"] = [(tools as Record<string, string>)["PATH"], process.env["PATH"]].filter(Boolean).join(delimiter);
     port = await freePort();
+    chmodSync(hostFolder, 0o755); // mkdtemp makes it 0700 for root; the sandbox user reads it as others do
     writeFileSync(join(hostFolder, "from-the-host.txt"), "hello from the host\n");
     const pulumiCommand = await PulumiCommand.get();
     stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: PROJECT_DIR }, { pulumiCommand, envVars: env as Record<string, string> });
