@@ -176,3 +176,30 @@ export const PULUMI_OFFLINE_ENV = {
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   PULUMI_SKIP_UPDATE_CHECK: "true",
 } as const;
+
+/**
+ * Where the CLI keeps per-user state outside the clone (XDG base directory spec: `$XDG_STATE_HOME`, default
+ * `~/.local/state`): the local Pulumi backend with its passphrase, and the backups. `legacyStateDir` is where state
+ * lived inside the clone before; the CLI moves it from there once.
+ */
+export const USER_STATE = {
+  app: "opencode-cloud",
+  pulumi: "pulumi",
+  passphraseFile: "passphrase",
+  backups: "backups",
+  legacyStateDir: ".pulumi-state",
+} as const;
+
+/** Backups: archives are `<stack>-<what>-<UTC time>.tar.gz`; `up` keeps this many automatic pre-upgrade backups. */
+export const BACKUPS = {
+  extension: ".tar.gz",
+  preUpgrade: "pre-upgrade",
+  full: "backup",
+  keepPreUpgrade: 5,
+} as const;
+
+/**
+ * Environment variables the sandbox's own setup owns: opencode's auth (set from `opencode-cloud:password`) and what
+ * the entrypoint relies on. `opencode-cloud:env` and `secretEnv` may not set them.
+ */
+export const RESERVED_ENV = [AUTH_ENV.password, AUTH_ENV.username, "HOME", "USER", "PATH"] as const;

@@ -5,12 +5,16 @@ import Docker from "dockerode";
 import { parseReference } from "../oci/reference.js";
 import { registryCredential, execCredentialHelper, readDockerConfig } from "../oci/credentials.js";
 import { classifyDaemonError, describeEndpoint } from "./docker-check.js";
+import { sshDialArgs, SshDialAgent } from "./ssh-dial.js";
 import { applyPullEvent, emptyPull, progressLogLines, renderPull, type PullEvent, type PullState } from "./progress.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** dockerode connection options for a `docker:host` value (undefined: DOCKER_HOST or the default socket). */
-export function dockerOptions(host: string | undefined, env: Env): Docker.DockerOptions {
+/**
+ * dockerode connection options for a `docker:host` value (undefined: DOCKER_HOST or the default socket). An ssh://
+ * host goes through the system ssh with the stack's `docker:sshOpts` (see ssh-dial.ts), as the docker provider does.
+ */
+export function dockerOptions(host: string | undefined, env: Env, sshOpts: readonly string[] = []): Docker.DockerOptions {
   if (!host) return {};
   const url = new URL(host);
   switch (url.protocol) {
@@ -21,13 +25,8 @@ export function dockerOptions(host: string | undefined, env: Env): Docker.Docker
     case "tcp:":
       return { protocol: env["DOCKER_TLS_VERIFY"] ? "https" : "http", host: url.hostname, port: url.port || (env["DOCKER_TLS_VERIFY"] ? "2376" : "2375") };
     case "ssh:":
-      return {
-        protocol: "ssh",
-        host: url.hostname,
-        port: url.port || "22",
-        ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-        sshOptions: env["SSH_AUTH_SOCK"] ? { agent: env["SSH_AUTH_SOCK"] } : {},
-      };
+      // docker-modem hands every request to `agent` (its DockerOptions type does not declare the field).
+      return { protocol: "http", host: url.hostname, port: url.port || "22", agent: new SshDialAgent(sshDialArgs(host, sshOpts)) } as Docker.DockerOptions;
     default:
       throw new Error(`docker:host ${host}: unsupported scheme ${url.protocol}`);
   }
@@ -37,8 +36,8 @@ export class DaemonError extends Error {
   override readonly name = "DaemonError";
 }
 
-export async function connectDocker(host: string | undefined, env: Env = process.env): Promise<Docker> {
-  const docker = new Docker(dockerOptions(host, env));
+export async function connectDocker(host: string | undefined, env: Env = process.env, sshOpts: readonly string[] = []): Promise<Docker> {
+  const docker = new Docker(dockerOptions(host, env, sshOpts));
   try {
     await docker.ping();
   } catch (e) {

@@ -8,11 +8,12 @@ import { IMAGE_NAMES } from "../facts.js";
 
 export const PROJECT = "opencode-cloud";
 
-export type ConfigType = "string" | "integer" | "boolean";
+export type ConfigType = "string" | "integer" | "boolean" | "array";
 
 export interface KeySpec {
   readonly type: ConfigType;
-  readonly default: string | number | boolean;
+  /** An `array` key is a list of strings (Pulumi.yaml: `items: {type: string}`), default `[]`. */
+  readonly default: string | number | boolean | readonly string[];
   readonly description: string;
 }
 
@@ -128,6 +129,21 @@ export const SANDBOX_KEYS = {
     default: 4096,
     description: "Memory limit of the container in MiB, swap included (512 or more).",
   },
+  folders: {
+    type: "array",
+    default: [],
+    description: "Host folders in the workspace, each `HOST_PATH:PATH_IN_WORKSPACE[:ro]` (absolute host path; `:ro` mounts it read-only).",
+  },
+  env: {
+    type: "array",
+    default: [],
+    description: "Environment variables of the sandbox, each `NAME=value` (reserved names refused).",
+  },
+  secretEnv: {
+    type: "array",
+    default: [],
+    description: "Secret environment variables (API keys), each `NAME=value`, set with `pulumi config set --secret --path`.",
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type SandboxKey = keyof typeof SANDBOX_KEYS;
@@ -240,6 +256,8 @@ export interface RawConfig {
   readonly secretKeys: ReadonlySet<string>;
   /** Home directory of the user running the program (for the default SSH key directory). */
   readonly homeDir: string;
+  /** Whether a path exists on this machine (host folders on a local Docker host are checked with it). */
+  readonly pathExists?: (path: string) => boolean;
 }
 
 /** Keys in the project's namespace that neither program declares, sorted. */

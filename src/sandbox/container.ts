@@ -5,6 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTH_ENV, HEALTHCHECK_START_INTERVAL, HEALTHCHECK_TIMING, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES, type VolumeKind } from "../facts.js";
+import type { HostFolder } from "../config/sandbox/workspace.js";
 import type { Secret } from "../config/secret.js";
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -97,12 +98,32 @@ export interface SandboxContainerArgs {
    * no-new-privileges makes sudo (and every other setuid binary) fail.
    */
   readonly sudo: boolean;
+  /** Host folders bound under the workspace. */
+  readonly folders?: readonly HostFolder[];
+  /** Environment: plain values, and secrets that reach the container only as a Pulumi secret. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly secretEnv?: Readonly<Record<string, Secret>>;
 }
 
 /** Capabilities, user and security options for one sudo choice (pure; the README's table states the same). */
 export function privileges(sudo: boolean): Pick<docker.ContainerArgs, "capabilities" | "securityOpts" | "user"> {
   if (sudo) return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.sudo] } };
   return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.entrypoint] }, securityOpts: [NO_NEW_PRIVILEGES], user: "0:0" };
+}
+
+/**
+ * The container's environment: the user's plain and secret variables and the password. When any of it is secret the
+ * whole list is (Pulumi marks secrets per top-level property); left out when empty, so an empty list never differs
+ * from what the provider reads back.
+ */
+export function containerEnvs(args: Pick<SandboxContainerArgs, "password" | "env" | "secretEnv">): pulumi.Input<string[]> | undefined {
+  const plain = Object.entries(args.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  const secret = [
+    ...Object.entries(args.secretEnv ?? {}).map(([k, v]) => `${k}=${v.reveal()}`),
+    ...(args.password ? [`${AUTH_ENV.password}=${args.password.reveal()}`] : []),
+  ];
+  if (secret.length > 0) return pulumi.secret([...plain, ...secret]);
+  return plain.length > 0 ? plain : undefined;
 }
 
 export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs {
@@ -113,15 +134,15 @@ export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs 
   }));
   if (args.sshKeysDir) mounts.push({ type: "bind", source: args.sshKeysDir, target: SSH_KEYS_TARGET, readOnly: true });
   if (args.dockerAccess) mounts.push({ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET });
+  for (const f of args.folders ?? []) mounts.push({ type: "bind", source: f.hostPath, target: f.target, ...(f.readOnly ? { readOnly: true } : {}) });
+  const envs = containerEnvs(args);
   const policy = CONTAINER_POLICY;
   return {
     name: args.name,
     image: args.imageId,
     hostname: args.name,
     ports: [{ internal: SANDBOX_PORT, external: args.port, ip: args.bindAddress, protocol: "tcp" }],
-    // The whole list is a secret (Pulumi marks secrets per top-level property); left out without a password, so
-    // an empty list never differs from what the provider reads back.
-    ...(args.password ? { envs: pulumi.secret([`${AUTH_ENV.password}=${args.password.reveal()}`]) } : {}),
+    ...(envs ? { envs } : {}),
     // The image's script reads the password from the environment, so the check works with and without one.
     healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...policy.healthcheck },
     mounts,

@@ -233,6 +233,39 @@ describe("options", () => {
   });
 });
 
+describe("host folders and environment", () => {
+  it("binds host folders under the workspace, read-only when asked", async () => {
+    const run = await runProgram({ stackFile: "dev", overrides: { "opencode-cloud:folders": [`${PROJECT_DIR}/image:image:ro`, `${PROJECT_DIR}/src:clients/acme/src`] } });
+    const mounts = resourceOf(run, TYPES.container).inputs["mounts"] as { type: string; source: string; target: string; readOnly?: boolean }[];
+    expect(mounts.filter((m) => m.type === "bind")).toEqual([
+      { type: "bind", source: `${PROJECT_DIR}/image`, target: `${VOLUMES.projects}/image`, readOnly: true },
+      { type: "bind", source: `${PROJECT_DIR}/src`, target: `${VOLUMES.projects}/clients/acme/src` },
+    ]);
+  });
+
+  it("does not look for host folders of a remote host on this machine", async () => {
+    const run = await runProgram({ stackFile: "remote", overrides: { "opencode-cloud:folders": ["/srv/code/app:app"] } });
+    expect((resourceOf(run, TYPES.container).inputs["mounts"] as { source: string }[]).map((m) => m.source)).toContain("/srv/code/app");
+  });
+
+  it("passes plain variables in the clear and makes the list secret once a secret is in it", async () => {
+    // Without a password (the documented opt-out), so that nothing secret is in the list.
+    const plain = await runProgram({
+      stackFile: "dev",
+      overrides: { "opencode-cloud:env": ["OPENCODE_DISABLE_AUTOUPDATE=1", "EMPTY="], "opencode-cloud:password": null, "opencode-cloud:allowUnauthenticated": true },
+    });
+    expect(resourceOf(plain, TYPES.container).inputs["envs"]).toEqual(["OPENCODE_DISABLE_AUTOUPDATE=1", "EMPTY="]);
+    expect(resourceOf(plain, TYPES.container).secretInputs).toEqual([]);
+    const secret = await runProgram({
+      stackFile: "dev",
+      overrides: { "opencode-cloud:env": ["A=1"], "opencode-cloud:secretEnv": { secure: '["OPENAI_API_KEY=sk-test=="]' }, "opencode-cloud:password": { secure: PASSWORD } },
+    });
+    const container = resourceOf(secret, TYPES.container);
+    expect(container.inputs["envs"]).toEqual(["A=1", "OPENAI_API_KEY=sk-test==", `OPENCODE_SERVER_PASSWORD=${PASSWORD}`]);
+    expect(container.secretInputs).toEqual(["envs"]);
+  });
+});
+
 describe("bad inputs", () => {
   it.each(BAD_INPUTS.map((b) => [b.what, b] as const))("%s", async (_what, bad) => {
     // One run serves both checks: it fails, and with exactly this message.
