@@ -133,35 +133,6 @@ describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi engi
   });
 });
 
-describeOn(pulumi ? engine : undefined, "imageSource build: docker-build on the real BuildKit", ({ docker, settings }) => {
-  const name = `itb-${process.pid}`;
-  let port: number;
-  const stack = testStack(name, async () => ({
-    [KEY("imageSource")]: "build",
-    [KEY("buildToolset")]: "runtime",
-    [KEY("buildBaseImage")]: settings.baseImage,
-    [KEY("port")]: (port = await freePort()),
-  }));
-  beforeAll(() => stack.create());
-  afterAll(() => stack.remove(docker));
-
-  it("builds image/ (runtime toolset, the local base), loads it, and the container runs it", async () => {
-    const r = ok(await stack.npm("up"));
-    const out = await stack.outputs();
-    expect(out["registry"]).toBe("local build");
-    const container = await docker.getContainer(String(out["containerName"])).inspect();
-    expect(container.Image).toBe(out["imageId"]);
-    expect(container.State.Health?.Status).toBe("healthy");
-    expect((await get(`http://127.0.0.1:${port}${HEALTH_ROUTE}`, await stack.authorization())).status).toBe(200);
-  });
-
-  it("a second up with nothing changed rebuilds nothing", async () => {
-    const r = ok(await stack.npm("up"));
-    expect(r.output).not.toMatch(/\b\d+ (to )?(create|update|replace)/);
-    expect(r.output).toMatch(/unchanged/);
-  });
-});
-
 describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on loopback, a key made here)", ({ docker }) => {
   const name = `itr-${process.pid}`;
   const { env } = pulumi!;
