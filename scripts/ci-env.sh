@@ -6,6 +6,7 @@
 #   3. the local Debian base image, from debootstrap minbase + docker import (rootfs tarball cached)
 #   4. two registries on loopback standing in for Docker Hub and GHCR, behind one bearer-token endpoint
 #   5. the sandbox image built from image/Dockerfile, tagged as TEST_LOCAL_IMAGE
+#   6. the Go-built tools (cosign, trivy, dive, ...) from tools/<set>/, into the version-keyed cache (built once)
 # Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -153,3 +154,7 @@ BUILDKIT_PROGRESS=plain DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="
   -t "$TEST_LOCAL_IMAGE" image/ >"$CI_ENV_DIR/image-build.log" 2>&1 \
   || { tail -40 "$CI_ENV_DIR/image-build.log" >&2; die "building $TEST_LOCAL_IMAGE failed (log: $CI_ENV_DIR/image-build.log)"; }
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"
+
+# 6. Go-built tools -------------------------------------------------------------------------------------------
+log "Go tools (scripts/ci-env/build-tools.sh; cached by version and go.sum)"
+scripts/ci-env/build-tools.sh || die "building the Go tools failed"

@@ -113,3 +113,15 @@ export const IMAGE_LABELS = {
   toolset: `${LABEL_PREFIX}.toolset`,
   opencodeVersion: `${LABEL_PREFIX}.opencode-version`,
 } as const;
+
+/**
+ * Go-built tools (the Pulumi CLI and plugins, cosign, trivy, dive): each set is a Go module under `tools/<set>/` with
+ * `tool` directives, a committed go.sum and a `tools.json` manifest; scripts/ci-env/build-tools.ts builds every entry
+ * into `cacheDir`, one directory per entry keyed by its version and a hash of the go.sum and the build settings, so a
+ * machine builds each version once and a bump rebuilds.
+ */
+export const GO_TOOLS = {
+  dir: "tools",
+  manifest: "tools.json",
+  cacheDir: "/var/tmp/opencode-cloud-tools",
+} as const;
