@@ -9,18 +9,17 @@ import { toolBinary } from "../../../scripts/ci-env/tools.js";
 import { ROOT } from "../../actions/support.js";
 import { inCI } from "./env.js";
 
-export interface RealTools {
-  cosign: string;
-  trivy: string;
-  dive: string;
-}
+export type ToolName = "cosign" | "trivy" | "dive";
 
-/** The three binaries, or undefined (outside CI only) when one is not built; under CI=true throws instead. */
-export function realTools(): RealTools | undefined {
-  const tools = { cosign: toolBinary(ROOT, "cosign", "cosign"), trivy: toolBinary(ROOT, "trivy", "trivy"), dive: toolBinary(ROOT, "dive", "dive") };
-  const missing = Object.entries(tools).filter(([, path]) => !existsSync(path));
+/**
+ * The named binaries, or undefined (outside CI only) when one is not built; under CI=true a missing one throws.
+ * Each tool is its own set under tools/, built by scripts/ci-env/build-tools.sh.
+ */
+export function realTools<N extends ToolName>(...names: N[]): Record<N, string> | undefined {
+  const tools = Object.fromEntries(names.map((name) => [name, toolBinary(ROOT, name, name)])) as Record<N, string>;
+  const missing = names.filter((name) => !existsSync(tools[name]));
   if (missing.length === 0) return tools;
-  const reason = `${missing.map(([name, path]) => `${name} (${path})`).join(", ")} not built; run scripts/ci-env/build-tools.sh`;
+  const reason = `${missing.map((name) => `${name} (${tools[name]})`).join(", ")} not built; run scripts/ci-env/build-tools.sh`;
   if (inCI) throw new Error(`real-tools tier under CI=true: ${reason}`);
   console.warn(`real-tools tests skipped: ${reason}`);
   return undefined;
