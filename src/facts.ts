@@ -115,6 +115,24 @@ export const IMAGE_LABELS = {
 } as const;
 
 /**
+ * Who signs the published images: keyless cosign signatures made by the publishing workflow of this repository in
+ * GitHub Actions. Fulcio writes the certificate identity from the OIDC token's `job_workflow_ref` claim, which for a
+ * reusable workflow names the called workflow (publish.yml), not the caller (release.yml), at the caller's ref; it
+ * keeps GitHub's spelling of the owner and cosign compares case-sensitively, so `pRizz` here is not `prizz` of the
+ * (lower-case only) image names. src/release/identity.ts builds every identity and pattern from this one record;
+ * the workflows state the same values and tests/workflows checks them.
+ */
+export const RELEASE_SIGNER = {
+  server: "https://github.com",
+  repository: "pRizz/opencode-cloud",
+  workflow: ".github/workflows/publish.yml",
+  /** Releases are signed from `refs/tags/vX.Y.Z[-PRE]`; `edge` from this branch. */
+  releaseRefPrefix: "refs/tags/v",
+  edgeRef: "refs/heads/main",
+  oidcIssuer: "https://token.actions.githubusercontent.com",
+} as const;
+
+/**
  * Go-built tools (the Pulumi CLI and plugins, cosign, trivy, dive): each set is a Go module under `tools/<set>/` with
  * `tool` directives, a committed go.sum and a `tools.json` manifest; scripts/ci-env/build-tools.ts builds every entry
  * into `cacheDir`, one directory per entry keyed by its version and a hash of the go.sum and the build settings, so a

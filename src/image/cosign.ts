@@ -1,17 +1,18 @@
-// `cosign verify` for a pinned image, when cosign is installed. Keyless signatures made by this project's GitHub
-// workflows: the certificate must come from GitHub's OIDC issuer for a workflow of the image owner's repositories.
+// `cosign verify` for a pinned image, when cosign is installed. Keyless signatures made by this project's release
+// workflow: the certificate must come from GitHub's OIDC issuer for the publishing workflow of this repository at a
+// release tag (RELEASE_SIGNER in src/facts.ts; src/release/identity.ts builds the pattern).
 
 import { execFile } from "node:child_process";
-import { IMAGE_NAMES } from "../facts.js";
+import { RELEASE_SIGNER } from "../facts.js";
 import { parseReference } from "../oci/reference.js";
 import { isLoopbackHost } from "../oci/endpoints.js";
+import { releaseIdentityRegexp } from "../release/identity.js";
 
-export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
+export const GITHUB_OIDC_ISSUER = RELEASE_SIGNER.oidcIssuer;
 
-/** `^https://github\.com/<owner>/`: any workflow in the publishing owner's repositories. */
+/** The identity `requireSignature` accepts: publish.yml of this repository at a release tag, GitHub's spelling. */
 export function defaultIdentityRegexp(): string {
-  const owner = parseReference(IMAGE_NAMES.ghcr).repository.split("/")[0]!;
-  return `^https://github\\.com/${owner.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/`;
+  return releaseIdentityRegexp();
 }
 
 export type CosignResult = { readonly state: "not-installed" } | { readonly state: "verified" } | { readonly state: "failed"; readonly reason: string };

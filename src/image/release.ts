@@ -140,8 +140,11 @@ export class PlatformImage extends pulumi.ComponentResource {
 export interface RegistryIndexArgs {
   readonly target: PublishTarget;
   readonly tags: readonly string[];
-  /** The per-platform manifests already pushed to this registry's repository. */
-  readonly sources: Readonly<Partial<Record<Platform, string>>>;
+  /**
+   * The per-platform manifests already pushed to this registry's repository, or `{ index }`: an index already there
+   * (signed), which every tag then names as is (one source index is copied, not re-made: the same digest).
+   */
+  readonly sources: Readonly<Partial<Record<Platform, string>>> | { readonly index: string };
   readonly push: boolean;
 }
 
@@ -152,9 +155,10 @@ export class RegistryIndex extends pulumi.ComponentResource {
 
   constructor(name: string, args: RegistryIndexArgs, opts?: pulumi.ComponentResourceOptions) {
     super("opencode-cloud:release:RegistryIndex", name, {}, opts);
-    const sources = (Object.entries(args.sources) as [Platform, string][])
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([, digest]) => `${args.target.image}@${digest}`);
+    const sources =
+      "index" in args.sources
+        ? [`${args.target.image}@${args.sources.index}`]
+        : (Object.entries(args.sources) as [Platform, string][]).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, digest]) => `${args.target.image}@${digest}`);
     const [login] = registryLogins([args.target]);
     this.refs = {};
     for (const tag of args.tags) {

@@ -131,6 +131,29 @@ export class RegistryClient {
     return { digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`, mediaType: res.headers.get("content-type") ?? "", body };
   }
 
+  /**
+   * A JSON blob (an image config) by digest, its bytes checked against the digest. Undefined when the registry
+   * answers 404. (Added for the release program's platform manifest checks.)
+   */
+  async jsonBlob(host: string, repository: string, digest: string): Promise<unknown> {
+    if (!DIGEST_RE.test(digest)) throw new RegistryError(`blob digest "${digest}" is not sha256:<64 hex>`);
+    const url = `${registryBaseUrl(host, this.options.overrides)}/v2/${repository}/blobs/${digest}`;
+    const res = await this.request(host, repository, url, "GET", {});
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) throw new RegistryError(`GET ${url} answered HTTP ${res.status}: ${errorDetail(await res.text())}`, res.status);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const actual = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (actual !== digest) throw new RegistryError(`GET ${url} served bytes with digest ${actual}, not ${digest}`);
+    try {
+      return JSON.parse(bytes.toString("utf8"));
+    } catch {
+      throw new RegistryError(`GET ${url} answered a blob that is not JSON`);
+    }
+  }
+
   /** One request with retries; answers 401 challenges once with a token (or basic credentials). */
   private async request(host: string, repository: string, url: string, method: string, headers: Record<string, string>): Promise<Response> {
     const tokenKey = `${host}/${repository}`;

@@ -10,6 +10,13 @@ import { REGISTRY_KEYS, type RegistryKey } from "../config/release.js";
 export const RELEASE_TAGS_ENV = "OPENCODE_CLOUD_RELEASE_TAGS";
 /** JSON `{ registry: { platform: digest } }` from the per-platform build jobs; required by the merge role. */
 export const PLATFORM_DIGESTS_ENV = "OPENCODE_CLOUD_PLATFORM_DIGESTS";
+/** JSON `{ platform: digest }`: the digests the verify jobs tested (their job outputs); required by the merge role. */
+export const VERIFIED_DIGESTS_ENV = "OPENCODE_CLOUD_VERIFIED_DIGESTS";
+/**
+ * JSON `{ registry: index digest }`: the indexes the merge role published under their sha- tag and the sign job signed.
+ * Set only for the promote step of the merge role, which moves the release tags to exactly these digests.
+ */
+export const SIGNED_INDEXES_ENV = "OPENCODE_CLOUD_SIGNED_INDEXES";
 /** The commit time (`git log -1 --format=%ct`), the reproducible-builds variable buildx also honours. */
 export const COMMIT_TIME_ENV = "SOURCE_DATE_EPOCH";
 
@@ -53,35 +60,62 @@ export function readCiContext(env: NodeJS.ProcessEnv): CiContext {
   };
 }
 
-/** Parses the per-platform digests the build jobs reported; every entry must be a known registry, platform, digest. */
-export function parsePlatformDigests(value: string | undefined): PlatformDigests {
-  const allowed = `JSON {"dockerHub"|"ghcr": {"${PLATFORMS.join('"|"')}": "sha256:<64 hex>"}}, the build jobs' digests output merged`;
-  if (value === undefined || value.trim() === "") throw new ConfigError(PLATFORM_DIGESTS_ENV, "is not set", allowed);
+/** Parses a JSON object variable; unset, blank, non-JSON or a non-object is a ConfigError naming it. */
+function jsonObject(name: string, value: string | undefined, allowed: string): Record<string, unknown> {
+  if (value === undefined || value.trim() === "") throw new ConfigError(name, "is not set", allowed);
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new ConfigError(PLATFORM_DIGESTS_ENV, "is not JSON", allowed);
+    throw new ConfigError(name, "is not JSON", allowed);
   }
-  if (!isRecord(parsed)) throw new ConfigError(PLATFORM_DIGESTS_ENV, "is not an object", allowed);
+  if (!isRecord(parsed)) throw new ConfigError(name, "is not an object", allowed);
+  return parsed;
+}
+
+/** `{ key: digest }` with keys from `keys`; every value a sha256 digest. */
+function digestMap<K extends string>(
+  name: string,
+  entries: Record<string, unknown>,
+  keys: readonly K[],
+  what: string,
+  allowed: string,
+  prefix = "",
+): Partial<Record<K, string>> {
+  const result: Partial<Record<K, string>> = {};
+  for (const [key, digest] of Object.entries(entries)) {
+    if (!(keys as readonly string[]).includes(key)) throw new ConfigError(name, `${prefix}names an unknown ${what} "${key}"`, allowed);
+    if (typeof digest !== "string" || !DIGEST_RE.test(digest)) throw new ConfigError(name, `${prefix}${key}: ${JSON.stringify(digest)} is not a digest`, allowed);
+    result[key as K] = digest;
+  }
+  return result;
+}
+
+/** Parses the per-platform digests the build jobs reported; every entry must be a known registry, platform, digest. */
+export function parsePlatformDigests(value: string | undefined): PlatformDigests {
+  const allowed = `JSON {"dockerHub"|"ghcr": {"${PLATFORMS.join('"|"')}": "sha256:<64 hex>"}}, the build jobs' digests output merged`;
   const result: PlatformDigests = {};
-  for (const [registry, platforms] of Object.entries(parsed)) {
+  for (const [registry, platforms] of Object.entries(jsonObject(PLATFORM_DIGESTS_ENV, value, allowed))) {
     if (!(REGISTRY_KEYS as readonly string[]).includes(registry)) {
       throw new ConfigError(PLATFORM_DIGESTS_ENV, `names an unknown registry "${registry}"`, allowed);
     }
     if (!isRecord(platforms)) throw new ConfigError(PLATFORM_DIGESTS_ENV, `${registry} is not an object`, allowed);
-    const entry: Partial<Record<Platform, string>> = {};
-    for (const [platform, digest] of Object.entries(platforms)) {
-      if (!(PLATFORMS as readonly string[]).includes(platform)) {
-        throw new ConfigError(PLATFORM_DIGESTS_ENV, `${registry} names an unknown platform "${platform}"`, allowed);
-      }
-      if (typeof digest !== "string" || !DIGEST_RE.test(digest)) {
-        throw new ConfigError(PLATFORM_DIGESTS_ENV, `${registry} ${platform}: ${JSON.stringify(digest)} is not a digest`, allowed);
-      }
-      entry[platform as Platform] = digest;
-    }
-    result[registry as RegistryKey] = entry;
+    result[registry as RegistryKey] = digestMap(PLATFORM_DIGESTS_ENV, platforms, PLATFORMS, "platform", allowed, `${registry} `);
   }
+  return result;
+}
+
+/** Parses the verify jobs' digests: `{ platform: digest }`. */
+export function parseVerifiedDigests(value: string | undefined): Partial<Record<Platform, string>> {
+  const allowed = `JSON {"${PLATFORMS.join('"|"')}": "sha256:<64 hex>"}, the verify jobs' verified-<arch> outputs`;
+  return digestMap(VERIFIED_DIGESTS_ENV, jsonObject(VERIFIED_DIGESTS_ENV, value, allowed), PLATFORMS, "platform", allowed);
+}
+
+/** Parses the signed index digests: `{ registry: digest }`; at least one. */
+export function parseSignedIndexes(value: string | undefined): Partial<Record<RegistryKey, string>> {
+  const allowed = `JSON {"${REGISTRY_KEYS.join('"|"')}": "sha256:<64 hex>"}, the merge job's index digests that the sign job signed`;
+  const result = digestMap(SIGNED_INDEXES_ENV, jsonObject(SIGNED_INDEXES_ENV, value, allowed), REGISTRY_KEYS, "registry", allowed);
+  if (Object.keys(result).length === 0) throw new ConfigError(SIGNED_INDEXES_ENV, "names no registry", allowed);
   return result;
 }
 

@@ -4,8 +4,9 @@
 
 import type { RegistryCredentials, RegistryTarget, ReleaseSettings } from "../config/release.js";
 import { PLATFORMS, type Platform } from "../facts.js";
-import { RegistryClient, RegistryError } from "../oci/client.js";
+import { RegistryClient, RegistryError, type RegistryClientOptions } from "../oci/client.js";
 import { parseReference } from "../oci/reference.js";
+import { REVISION_LABEL, type PlatformConfig } from "./handoff.js";
 import type { PlatformManifests } from "./publish.js";
 
 export interface RegistryGateway {
@@ -22,6 +23,16 @@ export interface RegistryGateway {
     credentials: RegistryCredentials | undefined,
     platformHint?: Platform,
   ): Promise<PlatformManifests | undefined>;
+  /**
+   * What the image `target.image@digest` says it is, for `platform`: the digest may name the platform's manifest or an
+   * index holding it (attestations beside it); the manifest's config blob gives os, architecture and the revision
+   * label. Undefined when the manifest or its config is not there.
+   */
+  platformConfig(target: RegistryTarget, digest: string, credentials: RegistryCredentials | undefined, platform: Platform): Promise<PlatformConfig | undefined>;
+  /** The digest `target.image:<reference>` serves now; undefined when it does not exist. */
+  digest(target: RegistryTarget, reference: string, credentials: RegistryCredentials | undefined): Promise<string | undefined>;
+  /** Whether a cosign signature is attached to the digest (a referrer or the legacy `.sig` tag). */
+  isSigned(target: RegistryTarget, digest: string, credentials: RegistryCredentials | undefined): Promise<boolean>;
 }
 
 /** The probe reference for `check`: any tag will do; a 404 proves the registry and repository answer. */
@@ -29,6 +40,30 @@ const PROBE_TAG = "latest";
 
 interface IndexBody {
   readonly manifests?: readonly { readonly digest?: string; readonly platform?: { readonly os?: string; readonly architecture?: string; readonly variant?: string } }[];
+}
+
+interface ImageManifestBody {
+  readonly config?: { readonly digest?: string };
+}
+
+interface ImageConfigBody {
+  readonly os?: unknown;
+  readonly architecture?: unknown;
+  readonly variant?: unknown;
+  readonly config?: { readonly Labels?: Record<string, unknown> | null };
+}
+
+/** An image config blob -> what it says about itself (pure). */
+export function readPlatformConfig(body: unknown): PlatformConfig {
+  const config = (body ?? {}) as ImageConfigBody;
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const revision = config.config?.Labels?.[REVISION_LABEL];
+  return {
+    os: text(config.os),
+    architecture: text(config.architecture),
+    ...(typeof config.variant === "string" ? { variant: config.variant } : {}),
+    ...(typeof revision === "string" ? { revision } : {}),
+  };
 }
 
 /** Index entries -> platform manifests (our platforms only; `unknown/unknown` attestation entries are skipped). */
@@ -41,9 +76,10 @@ export function indexPlatforms(body: unknown): PlatformManifests {
   return result;
 }
 
-export function defaultGateway(settings: ReleaseSettings): RegistryGateway {
+export function defaultGateway(settings: ReleaseSettings, options: Omit<RegistryClientOptions, "credential"> = {}): RegistryGateway {
   const byAddress = new Map(settings.registries.map((r) => [r.address, settings.credentials[r.key]]));
   const client = new RegistryClient({
+    ...options,
     credential: async (host) => {
       const found = byAddress.get(host);
       return found ? { username: found.username, password: found.password.reveal(), source: "the release credentials" } : undefined;
@@ -70,6 +106,30 @@ export function defaultGateway(settings: ReleaseSettings): RegistryGateway {
       if (!manifest) return undefined;
       if ((manifest.body as IndexBody).manifests !== undefined) return indexPlatforms(manifest.body);
       return platformHint ? { [platformHint]: manifest.digest } : {};
+    },
+    async platformConfig(target, digest, _credentials, platform) {
+      const [host, repository] = split(target);
+      let manifest = await client.manifest(host, repository, digest);
+      if (!manifest) return undefined;
+      if (manifest.digest !== digest) throw new RegistryError(`${target.image}@${digest} served a manifest with digest ${manifest.digest}`);
+      if ((manifest.body as IndexBody).manifests !== undefined) {
+        const entry = indexPlatforms(manifest.body)[platform];
+        if (entry === undefined) return undefined;
+        manifest = await client.manifest(host, repository, entry);
+        if (!manifest) return undefined;
+      }
+      const configDigest = (manifest.body as ImageManifestBody).config?.digest;
+      if (typeof configDigest !== "string") return undefined;
+      const config = await client.jsonBlob(host, repository, configDigest);
+      return config === undefined ? undefined : readPlatformConfig(config);
+    },
+    async digest(target, reference) {
+      const [host, repository] = split(target);
+      return (await client.manifest(host, repository, reference))?.digest;
+    },
+    async isSigned(target, digest) {
+      const [host, repository] = split(target);
+      return (await client.hasSignatureReferrer(host, repository, digest)) || (await client.hasSignatureTag(host, repository, digest));
     },
   };
 }

@@ -3,7 +3,9 @@
 //
 // Roles (stack config, README "Releases"):
 //   build  one platform on its native runner, pushed by digest to every registry that answers;
-//   merge  the tags: one Index per tag per registry over the build jobs' digests;
+//   merge  the tags, in two steps: first one Index per registry under the sha- tag only, over exactly the digests
+//          the gates tested (each platform manifest checked: os/arch and the commit that built it); the sign job
+//          signs it; then, with OPENCODE_CLOUD_SIGNED_INDEXES set, the release tags move to that signed index;
 //   all    the QEMU fallback: one multi-platform build pushed with every tag.
 
 import { readFileSync } from "node:fs";
@@ -24,11 +26,23 @@ import {
   type BuildSource,
   type PublishTarget,
 } from "../image/release.js";
-import { COMMIT_TIME_ENV, PLATFORM_DIGESTS_ENV, RELEASE_TAGS_ENV, parsePlatformDigests, readCiContext, type PlatformDigests } from "./context.js";
+import {
+  COMMIT_TIME_ENV,
+  PLATFORM_DIGESTS_ENV,
+  RELEASE_TAGS_ENV,
+  SIGNED_INDEXES_ENV,
+  VERIFIED_DIGESTS_ENV,
+  parsePlatformDigests,
+  parseSignedIndexes,
+  parseVerifiedDigests,
+  readCiContext,
+  type PlatformDigests,
+} from "./context.js";
 import { defaultGateway, type RegistryGateway } from "./gateway.js";
+import { checkHandOff, checkMovedTag, checkPlatformConfig, checkSignedCandidate } from "./handoff.js";
 import { annotations, imageLabels, type BuildMetadata } from "./labels.js";
 import { checkImmutableTag, selectRegistries, type RegistryCheck } from "./publish.js";
-import { computeTags, type TagPlan } from "./tags.js";
+import { computeTags, shaTag, type TagPlan } from "./tags.js";
 
 export interface ReleaseDeps {
   /** Reads the registries (reachability, what a tag points at). */
@@ -83,8 +97,15 @@ export async function runRelease(env: NodeJS.ProcessEnv, deps: ReleaseDeps): Pro
   for (const { tag, reason } of plan.withheld) pulumi.log.info(`tag ${tag} withheld: ${reason}`);
 
   const gateway = live ? (deps.gateway ?? defaultGateway(settings)) : undefined;
+  if (settings.role === "merge" && env[SIGNED_INDEXES_ENV] !== undefined) {
+    return promote(settings, plan, gateway, parseSignedIndexes(env[SIGNED_INDEXES_ENV]), shaTag(ctx.sha));
+  }
   const sources = settings.role === "merge" ? parsePlatformDigests(env[PLATFORM_DIGESTS_ENV]) : undefined;
-  const checks = await checkRegistries(settings, plan, gateway, sources);
+  // Only digests the gates tested are tagged (a preview without the verify jobs' output checks nothing).
+  if (sources && (live || env[VERIFIED_DIGESTS_ENV] !== undefined)) {
+    checkHandOff(sources, parseVerifiedDigests(env[VERIFIED_DIGESTS_ENV]), settings.platforms);
+  }
+  const checks = await checkRegistries(settings, plan, gateway, sources, ctx.sha);
   const selection = selectRegistries(checks);
   for (const warning of selection.warnings) pulumi.log.warn(warning);
   const targets: PublishTarget[] = settings.registries
@@ -121,15 +142,25 @@ export async function runRelease(env: NodeJS.ProcessEnv, deps: ReleaseDeps): Pro
   }
 
   if (settings.role === "merge") {
+    // The candidate: the index under its sha- tag only. The release tags move after it is signed (promote).
+    const candidate = shaTag(ctx.sha);
     const indexDigests: Partial<Record<RegistryKey, pulumi.Output<string>>> = {};
     const refs: Partial<Record<RegistryKey, pulumi.Output<string>[]>> = {};
     for (const target of targets) {
       const platformSources = Object.fromEntries(settings.platforms.map((p) => [p, sources![target.key]![p]!]));
-      const index = new RegistryIndex(`release-${target.key}`, { target, tags: plan.tags, sources: platformSources, push: settings.push });
-      indexDigests[target.key] = index.refs[plan.tags[0]!]!.apply(digestOf);
+      const index = new RegistryIndex(`release-${target.key}`, { target, tags: [candidate], sources: platformSources, push: settings.push });
+      indexDigests[target.key] = index.refs[candidate]!.apply(digestOf);
       refs[target.key] = Object.values(index.refs);
     }
-    return { ...common, digests: perRegistry(targets, (key) => sources![key]!), indexDigests, refs, published: published(targets, indexDigests) };
+    return {
+      ...common,
+      stage: "candidate",
+      candidateTag: candidate,
+      digests: perRegistry(targets, (key) => sources![key]!),
+      indexDigests,
+      refs,
+      published: published(targets, indexDigests),
+    };
   }
 
   const image = new MultiPlatformImage("release-multi", {
@@ -153,6 +184,7 @@ async function checkRegistries(
   plan: TagPlan,
   gateway: RegistryGateway | undefined,
   sources: PlatformDigests | undefined,
+  sha: string,
 ): Promise<RegistryCheck[]> {
   const checks: RegistryCheck[] = [];
   for (const target of settings.registries) {
@@ -187,6 +219,11 @@ async function checkRegistries(
           checks.push({ registry: target.key, problem: `its ${absent.join(", ")} image from the build jobs is not there` });
           continue;
         }
+        // Each platform image says what it is and which commit built it: a digest from elsewhere stops the release.
+        for (const platform of settings.platforms) {
+          const digest = sources[target.key]![platform]!;
+          checkPlatformConfig(`${target.image}@${digest}`, platform, await gateway.platformConfig(target, digest, credentials, platform), sha);
+        }
       }
       for (const tag of plan.immutable) {
         const existing = await gateway.platformManifests(target, tag, credentials);
@@ -196,6 +233,71 @@ async function checkRegistries(
     checks.push({ registry: target.key });
   }
   return checks;
+}
+
+/**
+ * The promote step of the merge role: the release tags (every tag of the plan but the sha- one) move to exactly the
+ * index each registry holds under the sha- tag, which the sign job signed. Live, each registry is checked first: the
+ * signed digest is there, a signature is attached (a sha- tag re-pointed since is a warning), and an exact version is
+ * never overwritten; after the push, every tag must name the signed digest itself.
+ */
+async function promote(
+  settings: ReleaseSettings,
+  plan: TagPlan,
+  gateway: RegistryGateway | undefined,
+  signed: Partial<Record<RegistryKey, string>>,
+  candidate: string,
+): Promise<Record<string, unknown>> {
+  const checks: RegistryCheck[] = [];
+  for (const target of settings.registries) {
+    const digest = signed[target.key];
+    if (digest === undefined) {
+      checks.push({ registry: target.key, problem: "the merge step published no signed index to it" });
+      continue;
+    }
+    if (gateway) {
+      const credentials = settings.credentials[target.key];
+      const problem = await gateway.check(target, credentials);
+      if (problem !== undefined) {
+        checks.push({ registry: target.key, problem });
+        continue;
+      }
+      const present = (await gateway.digest(target, digest, credentials)) === digest;
+      const current = await gateway.digest(target, candidate, credentials);
+      const moved = checkSignedCandidate(`${target.image}:${candidate}`, digest, present, await gateway.isSigned(target, digest, credentials), current);
+      if (moved !== undefined) pulumi.log.warn(moved);
+      const ours = await gateway.platformManifests(target, digest, credentials);
+      for (const tag of plan.immutable) checkImmutableTag(`${target.image}:${tag}`, await gateway.platformManifests(target, tag, credentials), ours);
+    }
+    checks.push({ registry: target.key });
+  }
+  const selection = selectRegistries(checks);
+  for (const warning of selection.warnings) pulumi.log.warn(warning);
+  const targets: PublishTarget[] = settings.registries
+    .filter((r) => selection.registries.includes(r.key))
+    .map((r) => ({ ...r, ...(settings.credentials[r.key] ? { credentials: settings.credentials[r.key] } : {}) }));
+  const tags = plan.tags.filter((t) => t !== candidate);
+  const indexDigests: Partial<Record<RegistryKey, pulumi.Output<string>>> = {};
+  const refs: Partial<Record<RegistryKey, pulumi.Output<string>[]>> = {};
+  for (const target of targets) {
+    const digest = signed[target.key]!;
+    const index = new RegistryIndex(`release-${target.key}`, { target, tags, sources: { index: digest }, push: settings.push });
+    const moved = Object.values(index.refs).map((ref) => ref.apply((r) => checkMovedTag(r, digest, digestOf(r))));
+    indexDigests[target.key] = pulumi.all(moved).apply(() => digest);
+    refs[target.key] = Object.values(index.refs);
+  }
+  return {
+    role: settings.role,
+    stage: "promote",
+    version: plan.version,
+    tags: plan.tags,
+    registries: selection.registries,
+    images: perRegistry(targets, (key) => imageOf(targets, key)),
+    warnings: selection.warnings,
+    indexDigests,
+    refs,
+    published: published(targets, indexDigests),
+  };
 }
 
 function perRegistry<T>(targets: readonly PublishTarget[], value: (key: RegistryKey) => T): Partial<Record<RegistryKey, T>> {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { evaluate, parseAllowlist, parseReport, type Finding } from "../../actions/trivy-gate/src/gate.js";
 import { parseSize } from "../../src/bytes.js";
 import { evaluateRules, parseDiveReport, parseRatio, parseSizeInput } from "../../actions/dive-check/src/rules.js";
-import { checkOidc, signTargets, workflowIdentity } from "../../actions/cosign-sign/src/plan.js";
+import { checkOidc, signArgs, signingIdentity, signTargets, verifyArgs } from "../../actions/cosign-sign/src/plan.js";
 import { checkHealth, checkSelfTest, checkWebUi, hostPort, readiness } from "../../actions/smoke-test/src/checks.js";
 
 const D = "sha256:" + "d".repeat(64);
@@ -142,13 +142,32 @@ describe("cosign: signTargets", () => {
     [[`ghcr.io/prizz/x@${D}`], "sha256:" + "e".repeat(64), "but the digest input is"],
     [["Not A Ref"], "", "line 1: invalid image reference"],
   ])("refuses %j with digest %j", (images, digest, message) => expect(() => signTargets(images, digest)).toThrow(message));
-  it("builds the identity from the workflow ref and requires the OIDC variables", () => {
-    expect(workflowIdentity({ GITHUB_SERVER_URL: "https://github.com/", GITHUB_WORKFLOW_REF: "o/r/.github/workflows/w.yml@refs/tags/v1" })).toBe(
-      "https://github.com/o/r/.github/workflows/w.yml@refs/tags/v1",
-    );
-    expect(() => workflowIdentity({})).toThrow('input "certificate-identity"');
+  it("takes the token's identity, or an explicit one that agrees, within the pattern; requires the OIDC variables", () => {
+    const publish = "https://github.com/pRizz/opencode-cloud/.github/workflows/publish.yml@refs/tags/v1.2.3";
+    const release = "https://github.com/pRizz/opencode-cloud/.github/workflows/release.yml@refs/tags/v1.2.3";
+    const pattern = "^https://github\\.com/pRizz/opencode-cloud/\\.github/workflows/publish\\.yml@refs/tags/v";
+    expect(signingIdentity("", publish, pattern)).toBe(publish);
+    expect(signingIdentity(publish, publish, "")).toBe(publish);
+    expect(signingIdentity(release, undefined, "")).toBe(release);
+    expect(() => signingIdentity(release, publish, "")).toThrow(`is not the identity this job's OIDC token carries (${publish})`);
+    expect(() => signingIdentity("", release, pattern)).toThrow(`input "certificate-identity-regexp": the signing identity ${release} does not match`);
+    expect(() => signingIdentity("", publish, "(")).toThrow("is not a regular expression");
+    expect(() => signingIdentity("", undefined, "")).toThrow('input "certificate-identity"');
     expect(() => checkOidc({ ACTIONS_ID_TOKEN_REQUEST_URL: "u" })).toThrow("id-token: write");
     expect(() => checkOidc({ ACTIONS_ID_TOKEN_REQUEST_URL: "u", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t" })).not.toThrow();
+  });
+
+  it("writes cosign v3 command lines without the deprecated --new-bundle-format", () => {
+    const keyless = { kind: "keyless", identity: "I", issuer: "O" } as const;
+    const sbom = { type: "cyclonedx", path: "sbom.json" } as const;
+    const t = `ghcr.io/prizz/x@${D}`;
+    expect(signArgs(t, keyless)).toEqual(["sign", "--yes", t]);
+    expect(verifyArgs(t, keyless)).toEqual(["verify", "--certificate-identity", "I", "--certificate-oidc-issuer", "O", t]);
+    expect(signArgs(t, keyless, sbom)).toEqual(["attest", "--yes", "--type", "cyclonedx", "--predicate", "sbom.json", t]);
+    expect(verifyArgs(t, keyless, sbom)).toEqual(["verify-attestation", "--type", "cyclonedx", "--certificate-identity", "I", "--certificate-oidc-issuer", "O", t]);
+    const key = { kind: "key", key: "k.key", publicKey: "k.pub" } as const;
+    expect(signArgs(t, key, sbom)).toEqual(["attest", "--yes", "--type", "cyclonedx", "--predicate", "sbom.json", "--key", "k.key", t]);
+    expect(verifyArgs(t, key)).toEqual(["verify", "--key", "k.pub", t]);
   });
 });
 

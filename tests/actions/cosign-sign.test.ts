@@ -1,42 +1,69 @@
-// cosign-sign through its real entry point, with a stand-in cosign v3 that keeps the signatures it makes and
-// verifies against them.
+// cosign-sign through its real entry point, with a stand-in cosign v3 that keeps the signatures and attestations it
+// makes and verifies against them, and a stand-in GitHub token endpoint. The job runs inside the reusable workflow
+// publish.yml called by release.yml: GITHUB_WORKFLOW_REF names the caller, the token's job_workflow_ref (what Fulcio
+// certifies) names publish.yml.
 
+import { createHash } from "node:crypto";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_NAMES } from "../../src/facts.js";
+import { publisherIdentityRegexp, signerIdentity } from "../../src/release/identity.js";
+import { githubToken, tokenEndpoint, type TokenEndpoint } from "../support/oidc.js";
 import { errorOf, runAction, standIn, workDir } from "./support.js";
 
 const DIGEST = "sha256:" + "c".repeat(64);
-const WORKFLOW_REF = "prizz/opencode-cloud/.github/workflows/release.yml@refs/tags/v1.2.3";
-const IDENTITY = `https://github.com/${WORKFLOW_REF}`;
-const GITHUB_ENV = {
-  GITHUB_SERVER_URL: "https://github.com",
-  GITHUB_WORKFLOW_REF: WORKFLOW_REF,
-  ACTIONS_ID_TOKEN_REQUEST_URL: "http://127.0.0.1:9/token",
-  ACTIONS_ID_TOKEN_REQUEST_TOKEN: "not-a-real-token",
-};
+const REF = "refs/tags/v1.2.3";
+const IDENTITY = signerIdentity(REF);
+const ISSUER = "https://token.actions.githubusercontent.com";
 
-async function sign(inputs: Record<string, string>, env: Record<string, string> = GITHUB_ENV) {
-  const dir = await workDir();
+let endpoint: TokenEndpoint;
+let foreign: TokenEndpoint;
+beforeAll(async () => {
+  endpoint = await tokenEndpoint(
+    githubToken({
+      workflow_ref: `pRizz/opencode-cloud/.github/workflows/release.yml@${REF}`,
+      job_workflow_ref: `pRizz/opencode-cloud/.github/workflows/publish.yml@${REF}`,
+    }),
+  );
+  foreign = await tokenEndpoint(githubToken({ job_workflow_ref: `someone/fork/.github/workflows/publish.yml@${REF}` }));
+});
+afterAll(async () => {
+  await endpoint.close();
+  await foreign.close();
+});
+
+const githubEnv = (e: TokenEndpoint = endpoint) => ({
+  GITHUB_SERVER_URL: "https://github.com",
+  GITHUB_WORKFLOW_REF: `pRizz/opencode-cloud/.github/workflows/release.yml@${REF}`,
+  ACTIONS_ID_TOKEN_REQUEST_URL: e.url,
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: e.requestToken,
+});
+
+async function sign(inputs: Record<string, string>, env: Record<string, string> = githubEnv(), dir?: string) {
+  dir ??= await workDir();
   const cosign = await standIn(dir, "cosign");
   return runAction("cosign-sign", dir, { "tool-path": cosign, ...inputs }, { FAKE_COSIGN_STATE: join(dir, "signatures.jsonl"), ...env });
 }
 
 describe("cosign-sign", () => {
-  it("signs repository@digest in each registry keyless and verifies each with the exact identity and issuer", async () => {
-    const run = await sign({ images: `${IMAGE_NAMES.dockerHub}\n${IMAGE_NAMES.ghcr}`, digest: DIGEST });
+  it("signs repository@digest in each registry as the reusable workflow (job_workflow_ref), and verifies with that identity", async () => {
+    const run = await sign({ images: `${IMAGE_NAMES.dockerHub}\n${IMAGE_NAMES.ghcr}`, digest: DIGEST, "certificate-identity-regexp": publisherIdentityRegexp() });
     expect(errorOf(run)).toBe("");
     expect(run.code).toBe(0);
     const targets = [`${IMAGE_NAMES.dockerHub}@${DIGEST}`, `${IMAGE_NAMES.ghcr}@${DIGEST}`];
     expect(run.calls.map((c) => c.argv)).toEqual(
       targets.flatMap((t) => [
-        ["sign", "--yes", "--new-bundle-format=true", t],
-        ["verify", "--new-bundle-format=true", "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com", t],
+        ["sign", "--yes", t],
+        ["verify", "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER, t],
       ]),
     );
+    expect(IDENTITY).toBe("https://github.com/pRizz/opencode-cloud/.github/workflows/publish.yml@refs/tags/v1.2.3");
+    expect(endpoint.audiences).toContain("sigstore");
     expect(run.outputs["signed"]).toBe(targets.join("\n"));
     expect(JSON.parse(run.outputs["signed-json"]!)).toEqual(targets);
     expect(run.outputs["count"]).toBe("2");
+    expect(run.outputs["identity"]).toBe(IDENTITY);
     expect(run.summary).toContain(IDENTITY);
   });
 
@@ -54,22 +81,49 @@ describe("cosign-sign", () => {
   });
 
   it("says how to grant the OIDC token when ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN are unset", async () => {
-    const { ACTIONS_ID_TOKEN_REQUEST_URL: _u, ACTIONS_ID_TOKEN_REQUEST_TOKEN: _t, ...env } = GITHUB_ENV;
+    const { ACTIONS_ID_TOKEN_REQUEST_URL: _u, ACTIONS_ID_TOKEN_REQUEST_TOKEN: _t, ...env } = githubEnv();
     const run = await sign({ images: `${IMAGE_NAMES.ghcr}@${DIGEST}` }, env);
     expect(run.code).toBe(1);
     expect(errorOf(run)).toContain("permissions: id-token: write");
     expect(run.calls).toHaveLength(0);
   });
 
-  it("fails when the signature does not verify with the expected identity", async () => {
-    const run = await sign(
-      { images: `${IMAGE_NAMES.ghcr}@${DIGEST}` },
-      { ...GITHUB_ENV, FAKE_COSIGN_TOKEN_IDENTITY: "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main" },
-    );
+  it("refuses, before signing, an identity the token does not carry (the caller's workflow_ref)", async () => {
+    const caller = `https://github.com/pRizz/opencode-cloud/.github/workflows/release.yml@${REF}`;
+    const run = await sign({ images: `${IMAGE_NAMES.ghcr}@${DIGEST}`, "certificate-identity": caller });
     expect(run.code).toBe(1);
-    expect(errorOf(run)).toContain(`cosign failed while verifying the signature just made on ${IMAGE_NAMES.ghcr}@${DIGEST} (expected identity ${IDENTITY}`);
-    expect(errorOf(run)).toContain("no matching signatures");
-    expect(run.outputs["signed"]).toBeUndefined();
+    expect(errorOf(run)).toContain(`input "certificate-identity": "${caller}" is not the identity this job's OIDC token carries (${IDENTITY})`);
+    expect(run.calls).toHaveLength(0);
+  });
+
+  it("refuses, before signing, a token from another repository's workflow", async () => {
+    const run = await sign({ images: `${IMAGE_NAMES.ghcr}@${DIGEST}`, "certificate-identity-regexp": publisherIdentityRegexp() }, githubEnv(foreign));
+    expect(run.code).toBe(1);
+    expect(errorOf(run)).toContain("the signing identity https://github.com/someone/fork/.github/workflows/publish.yml@refs/tags/v1.2.3 does not match");
+    expect(run.calls).toHaveLength(0);
+  });
+
+  it("attests an SBOM to each platform digest and verifies the attestation; refuses a file that is not the one reported", async () => {
+    const dir = await workDir();
+    const sbom = join(dir, "sbom-amd64.cdx.json");
+    const text = JSON.stringify({ bomFormat: "CycloneDX", specVersion: "1.6", components: [] });
+    await writeFile(sbom, text);
+    const sha = createHash("sha256").update(text).digest("hex");
+    const run = await sign({ images: `${IMAGE_NAMES.dockerHub}\n${IMAGE_NAMES.ghcr}`, digest: DIGEST, predicate: sbom, "predicate-sha256": sha }, githubEnv(), dir);
+    expect(errorOf(run)).toBe("");
+    expect(run.calls.map((c) => c.argv.slice(0, 6))).toEqual(
+      [IMAGE_NAMES.dockerHub, IMAGE_NAMES.ghcr].flatMap((image) => [
+        ["attest", "--yes", "--type", "cyclonedx", "--predicate", sbom],
+        ["verify-attestation", "--type", "cyclonedx", "--certificate-identity", IDENTITY, "--certificate-oidc-issuer"],
+      ]),
+    );
+    expect(run.summary).toContain("cyclonedx attestation made and verified");
+
+    await writeFile(sbom, text.replace("[]", '[{"name":"added later"}]'));
+    const tampered = await sign({ images: IMAGE_NAMES.ghcr, digest: DIGEST, predicate: sbom, "predicate-sha256": sha }, githubEnv(), dir);
+    expect(tampered.code).toBe(1);
+    expect(errorOf(tampered)).toContain(`not the ${sha} the job that wrote it reported`);
+    expect(tampered.calls).toHaveLength(run.calls.length);
   });
 
   it("signs with a key and verifies with its public key", async () => {
@@ -77,8 +131,8 @@ describe("cosign-sign", () => {
     expect(errorOf(run)).toBe("");
     expect(run.code).toBe(0);
     expect(run.calls.map((c) => c.argv)).toEqual([
-      ["sign", "--yes", "--new-bundle-format=true", "--key", "cosign.key", `${IMAGE_NAMES.ghcr}@${DIGEST}`],
-      ["verify", "--new-bundle-format=true", "--key", "cosign.pub", `${IMAGE_NAMES.ghcr}@${DIGEST}`],
+      ["sign", "--yes", "--key", "cosign.key", `${IMAGE_NAMES.ghcr}@${DIGEST}`],
+      ["verify", "--key", "cosign.pub", `${IMAGE_NAMES.ghcr}@${DIGEST}`],
     ]);
   });
 

@@ -43,7 +43,7 @@ describe.each(Object.keys(ACTIONS))("actions/%s/action.yml", (name) => {
       await Promise.all(["main.ts"].map((f) => readFile(join(ROOT, "actions", name, "src", f), "utf8")))
     ).join("\n");
     const read = new Set(
-      [...source.matchAll(/(?:requiredInput|stringInput|enumInput|booleanInput|numberInput|listInput|raw)(?:<[^>]+>)?\(\s*"([a-z-]+)"/g)].map((m) => m[1]!),
+      [...source.matchAll(/(?:requiredInput|stringInput|enumInput|booleanInput|numberInput|listInput|raw)(?:<[^>]+>)?\(\s*"([a-z0-9-]+)"/g)].map((m) => m[1]!),
     );
     expect([...read].sort()).toEqual(Object.keys(yml.inputs).sort());
     for (const [input, spec] of Object.entries(yml.inputs)) {

@@ -1,5 +1,8 @@
 // dive-check through its real entry point, with a stand-in dive that takes dive's command line and writes its export.
 
+import { execFileSync } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { errorOf, runAction, standIn, workDir } from "./support.js";
 
@@ -93,5 +96,24 @@ describe("dive-check", () => {
     expect(run.code).toBe(1);
     expect(errorOf(run)).toContain("dive failed while analysing opencode-cloud-sandbox:candidate (exit code 1)");
     expect(errorOf(run)).toContain("No such image");
+  });
+
+  it("a second run in the same workspace reads its own report, not the first run's tail", async () => {
+    const dir = await workDir();
+    const dive = await standIn(dir, "dive");
+    const long = exported(0.99, Array.from({ length: 40 }, (_, i) => ({ file: `/opt/long/path/file-${i}`, count: 2, sizeBytes: 1000 })));
+    const short = exported(0.995, []);
+    // The stand-in writes like dive (no truncation): over a longer file, a shorter export leaves invalid JSON.
+    await writeFile(join(dir, "left-over.json"), JSON.stringify(long, null, "  "));
+    execFileSync(dive, [IMAGE, "--json", join(dir, "left-over.json")], { env: { ...process.env, FAKE_DIVE_EXPORT: JSON.stringify(short) } });
+    const leftOver = await readFile(join(dir, "left-over.json"), "utf8");
+    expect(() => JSON.parse(leftOver)).toThrow();
+
+    const first = await runAction("dive-check", dir, { image: IMAGE, "tool-path": dive }, { FAKE_DIVE_EXPORT: JSON.stringify(long) });
+    expect(first.code).toBe(0);
+    const second = await runAction("dive-check", dir, { image: IMAGE, "tool-path": dive }, { FAKE_DIVE_EXPORT: JSON.stringify(short) });
+    expect(errorOf(second)).toBe("");
+    expect(second.code).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, "dive-report.json"), "utf8"))).toEqual(short);
   });
 });

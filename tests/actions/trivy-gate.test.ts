@@ -1,6 +1,7 @@
 // trivy-gate through its real entry point, with a stand-in trivy that takes trivy's command lines and writes its
 // SchemaVersion 2 report.
 
+import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { access, readdir, readFile, writeFile } from "node:fs/promises";
@@ -51,6 +52,31 @@ describe("trivy-gate", () => {
     expect(sarif.version).toBe("2.1.0");
     expect(sarif.runs[0]!.results).toHaveLength(2);
     expect(run.summary).toContain("trivy gate: passed");
+    expect(run.outputs["result"]).toBe("passed");
+  });
+
+  it("reads a report with an empty Target (a trivy module's custom result) and counts its findings", async () => {
+    const custom = { Target: "", Class: "custom", Vulnerabilities: [vuln("CVE-2026-3333", "CRITICAL", "1.2.4", "libcustom")] };
+    const { parseReport } = await import("../../actions/trivy-gate/src/gate.js");
+    const report = { SchemaVersion: 2, ArtifactName: IMAGE, Results: [{ Target: `${IMAGE} (ubuntu 24.04)`, Class: "os-pkgs", Type: "ubuntu" }, custom] };
+    expect(parseReport(JSON.stringify(report))).toEqual([expect.objectContaining({ id: "CVE-2026-3333", target: "(custom)" })]);
+    const { Target: _t, ...noTarget } = custom;
+    expect(() => parseReport(JSON.stringify({ ...report, Results: [noTarget] }))).toThrow("Results[0].Target is missing");
+  });
+
+  it("writes a CycloneDX SBOM of the same platform and reports its sha256; a truncated SBOM fails the step", async () => {
+    const run = await gate([], { platform: "linux/arm64", "sbom-file": "sbom-arm64.cdx.json" });
+    expect(errorOf(run)).toBe("");
+    const sbomCall = run.calls.find((c) => c.argv.includes("cyclonedx"))!.argv;
+    expect(sbomCall).toEqual(["image", "--format", "cyclonedx", "--output", "sbom-arm64.cdx.json", "--cache-dir", expect.any(String), "--platform", "linux/arm64", IMAGE]);
+    const text = await readFile(join(run.dir, "sbom-arm64.cdx.json"));
+    expect(run.outputs["sbom-sha256"]).toBe(createHash("sha256").update(text).digest("hex"));
+    expect(run.outputs["sbom-file"]).toBe("sbom-arm64.cdx.json");
+
+    const bad = await gate([], { "sbom-file": "sbom.json" }, { FAKE_TRIVY_SBOM_MODE: "truncated" });
+    expect(bad.code).toBe(1);
+    expect(errorOf(bad)).toContain("trivy report rejected (the gate fails closed): SBOM: the report is not valid JSON");
+    expect(bad.outputs["result"]).toBe("failed");
   });
 
   it("blocks a fixable CRITICAL finding and names it", async () => {
@@ -58,6 +84,7 @@ describe("trivy-gate", () => {
     expect(run.code).toBe(1);
     expect(errorOf(run)).toContain("CVE-2026-1111 (openssl)");
     expect(run.outputs["blocking"]).toBe("1");
+    expect(run.outputs["result"]).toBe("blocked");
     expect(run.summary).toContain("Blocking findings");
     expect(run.summary).toContain("CVE-2026-1111");
     // SARIF is still written so the findings can be uploaded.
@@ -117,6 +144,8 @@ describe("trivy-gate", () => {
     expect(run.code).toBe(1);
     expect(errorOf(run)).toContain(message);
     expect(run.outputs["total"]).toBeUndefined();
+    // The rescan reads this: the scan failed, which is not a finding.
+    expect(run.outputs["result"]).toBe("failed");
   });
 
   it("fails closed when trivy crashes, with trivy's message", async () => {
@@ -124,6 +153,7 @@ describe("trivy-gate", () => {
     expect(run.code).toBe(1);
     expect(errorOf(run)).toContain("trivy failed while scanning");
     expect(errorOf(run)).toContain("unable to initialize a scanner");
+    expect(run.outputs["result"]).toBe("failed");
   });
 
   it("refuses a bad severity input, naming the input and the allowed values", async () => {

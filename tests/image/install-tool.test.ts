@@ -58,12 +58,17 @@ afterAll(async () => {
 });
 
 let n = 0;
-const install = (spec: Record<string, unknown>, arch = "amd64") => {
+const run = (args: string[], spec: Record<string, unknown>, arch: string) => {
   const specFile = join(dir, `spec-${++n}.json`);
   const out = join(dir, `out-${n}`);
   writeFileSync(specFile, JSON.stringify(spec));
-  return runFile(INSTALL_TOOL, [specFile, out], { PATH: process.env.PATH ?? "/usr/bin:/bin", TARGETARCH: arch, CURL_CA_BUNDLE: cert }).then((r) => ({ ...r, out }));
+  const argv = args.map((a) => a.replace("SPEC", specFile).replace("OUT", out));
+  return runFile(INSTALL_TOOL, argv, { PATH: process.env.PATH ?? "/usr/bin:/bin", TARGETARCH: arch, CURL_CA_BUNDLE: cert }).then((r) => ({ ...r, out }));
 };
+/** The build: SPEC carries the tool's lock entry as the Dockerfile merges it from image/tools.lock.json. */
+const install = (spec: Record<string, unknown>, arch = "amd64") => run(["SPEC", "OUT"], spec, arch);
+/** The bump: download, cross-check the published checksum, print the sha256. */
+const lock = (spec: Record<string, unknown>, arch = "amd64") => run(["--lock", "SPEC"], spec, arch);
 const spec = (verify: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   name: "tool",
   version: VERSION,
@@ -75,51 +80,103 @@ const spec = (verify: Record<string, unknown>, extra: Record<string, unknown> = 
   bin: { tool: "tool_{version}_linux_{arch}/bin/tool" },
   ...extra,
 });
+const published = { kind: "checksums", url: "BASE/v{version}/checksums.txt" };
+const locked = (sha: string | undefined, version = VERSION) => ({ lock: { version, sha256: sha === undefined ? {} : { amd64: sha } } });
 const installed = (out: string) => execFileSync(join(out, "usr/local/bin/tool"), { encoding: "utf8" }).trim();
 
-describe("install-tool", () => {
-  it.each([
-    ["a pinned sha256", { kind: "sha256", sha256: { amd64: "PIN", arm64: "f".repeat(64) } }],
-    ["the release's checksums file", { kind: "checksums", url: "BASE/v{version}/checksums.txt" }],
-    ["a per-asset .sha256 file", { kind: "sha256-file", url: `BASE/v{version}/tool_{version}_linux_{arch}.tar.gz.sha256` }],
-    ["yq's multi-hash checksums", { kind: "checksums-multi", url: "BASE/v{version}/checksums", orderUrl: "BASE/v{version}/checksums_hashes_order" }],
-  ])("installs the binary verified by %s", async (_, verify) => {
-    const v = JSON.parse(JSON.stringify(verify).replace("PIN", assetSha));
-    const r = await install(spec(v));
+describe("install-tool (build): verifies against the committed lock only", () => {
+  it("installs the binary whose sha256 the lock pins, without fetching any checksum file", async () => {
+    const r = await install(spec({ kind: "checksums", url: "BASE/v{version}/no-such-file.txt" }, locked(assetSha)));
     expect(r.stderr).not.toMatch(/install-tool: tool:/);
     expect(r.code).toBe(0);
     expect(installed(r.out)).toBe("tool 1.2.3");
   });
 
-  it("refuses an asset whose sha256 does not match the pin, installing nothing", async () => {
-    const r = await install(spec({ kind: "sha256", sha256: { amd64: "e".repeat(64), arm64: "f".repeat(64) } }));
+  it("refuses an asset whose sha256 is not the locked one (a release page changed after review), installing nothing", async () => {
+    const r = await install(spec(published, locked("e".repeat(64))));
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`sha256 mismatch for ${ASSET}`);
+    expect(r.stderr).toContain(`sha256 mismatch for ${ASSET} (expected ${"e".repeat(64)}, from image/tools.lock.json)`);
     expect(existsSync(join(r.out, "usr/local/bin/tool"))).toBe(false);
   });
 
-  it("refuses when the checksums file does not list the asset", async () => {
-    const r = await install(spec({ kind: "checksums", url: "BASE/v{version}/missing.txt" }));
+  it.each([
+    ["no lock entry", {}, "image/tools.lock.json has no entry for it"],
+    ["a lock for another version", locked(assetSha, "1.2.2"), "image/tools.lock.json pins version 1.2.2, the manifest says 1.2.3: run the lock-tools workflow"],
+    ["no sha256 for this architecture", locked(undefined), `image/tools.lock.json has no sha256 for ${ASSET} (amd64): run the lock-tools workflow`],
+  ])("fails with %s, naming the tool and what to do", async (_, extra, message) => {
+    const r = await install(spec(published, extra));
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`no valid sha256 for ${ASSET}`);
+    expect(r.stderr).toContain(`install-tool: tool: ${message}`);
+    expect(existsSync(join(r.out, "usr/local/bin/tool"))).toBe(false);
   });
 
   it("fails on a download that is not there", async () => {
-    const r = await install(spec({ kind: "checksums", url: "BASE/v{version}/checksums.txt" }), "arm64");
+    const r = await install(spec(published, { lock: { version: VERSION, sha256: { arm64: assetSha } } }), "arm64");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("download failed");
   });
 
   it("names the architecture it has no asset for", async () => {
-    const r = await install(spec({ kind: "checksums", url: "BASE/v{version}/checksums.txt" }), "s390x");
+    const r = await install(spec(published, locked(assetSha)), "s390x");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("no asset name for architecture 's390x' (manifest .arch has: amd64, arm64)");
   });
 
   it("unpacks a whole tree when asked", async () => {
-    const r = await install(spec({ kind: "sha256-file", url: `BASE/v{version}/tool_{version}_linux_{arch}.tar.gz.sha256` }, { tree: { dest: "/opt/tool", strip: 1 }, bin: undefined }));
+    const r = await install(spec(published, { ...locked(assetSha), tree: { dest: "/opt/tool", strip: 1 }, bin: undefined }));
     expect(r.code).toBe(0);
     expect(execFileSync(join(r.out, "opt/tool/bin/tool"), { encoding: "utf8" }).trim()).toBe("tool 1.2.3");
+  });
+});
+
+describe("install-tool --lock (bump): the asset's sha256, cross-checked with what the release publishes", () => {
+  it.each([
+    ["a pinned sha256", { kind: "sha256", sha256: { amd64: "PIN", arm64: "f".repeat(64) } }],
+    ["the release's checksums file", published],
+    ["a per-asset .sha256 file", { kind: "sha256-file", url: `BASE/v{version}/tool_{version}_linux_{arch}.tar.gz.sha256` }],
+    ["yq's multi-hash checksums", { kind: "checksums-multi", url: "BASE/v{version}/checksums", orderUrl: "BASE/v{version}/checksums_hashes_order" }],
+  ])("prints the sha256 cross-checked with %s", async (_, verify) => {
+    const v = JSON.parse(JSON.stringify(verify).replace("PIN", assetSha));
+    const r = await lock(spec(v));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(assetSha);
+  });
+
+  it("refuses when the published checksum disagrees or does not list the asset", async () => {
+    const wrong = await lock(spec({ kind: "sha256", sha256: { amd64: "e".repeat(64), arm64: "f".repeat(64) } }));
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain(`sha256 mismatch for ${ASSET} (expected ${"e".repeat(64)}, from the release's published checksum)`);
+    const missing = await lock(spec({ kind: "checksums", url: "BASE/v{version}/missing.txt" }));
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(`no valid sha256 for ${ASSET}`);
+  });
+});
+
+describe("lock-tools: the lock a bump's pull request carries", () => {
+  const LOCK_TOOLS = join(IMAGE_DIR, "build", "lock-tools");
+  const lockRun = (manifest: object, lockText: string | undefined) => {
+    const m = join(dir, `manifest-${++n}.json`);
+    const l = join(dir, `lock-${n}.json`);
+    writeFileSync(m, JSON.stringify(manifest));
+    if (lockText !== undefined) writeFileSync(l, lockText);
+    return runFile(LOCK_TOOLS, [m, l], { PATH: process.env.PATH ?? "/usr/bin:/bin", CURL_CA_BUNDLE: cert }).then((r) => ({ ...r, lock: l }));
+  };
+  const manifest = () => ({ tools: [{ ...spec(published), arch: { amd64: "x86_64" } }, { name: "apt-tool", version: "distro", install: "apt" }] });
+
+  it("locks every download per architecture from the assets, cross-checked with the published checksums", async () => {
+    const r = await lockRun(manifest(), '{"$comment":"kept","tools":{}}');
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const written = JSON.parse(readFileSync(r.lock, "utf8"));
+    expect(written.$comment).toBe("kept");
+    expect(written.tools).toEqual({ tool: { version: VERSION, sha256: { amd64: assetSha }, source: expect.stringContaining("cross-checked with") } });
+  });
+
+  it("refuses when an asset no longer has the hash locked for its version", async () => {
+    const r = await lockRun(manifest(), JSON.stringify({ tools: { tool: { version: VERSION, sha256: { amd64: "a".repeat(64) }, source: "x" } } }));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`lock-tools: tool ${VERSION} (amd64): the lock has ${"a".repeat(64)}, the release now serves ${assetSha}`);
   });
 });
 

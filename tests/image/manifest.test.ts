@@ -80,6 +80,20 @@ describe("every downloaded tool is pinned and verified", () => {
     });
   }
 
+  it("locks only downloads, each at its manifest version, with 64-hex sha256s per architecture and where each came from", () => {
+    const lock = JSON.parse(readImageFile("tools.lock.json")) as { tools: Record<string, { version: string; sha256: Record<string, string>; source: string }> };
+    const byName = new Map(downloads.map((t) => [t.name, t]));
+    for (const [name, entry] of Object.entries(lock.tools)) {
+      const tool = byName.get(name);
+      expect(tool, `${name} is not a download in tools.json`).toBeDefined();
+      expect(entry.version, name).toBe(tool!.version);
+      expect(Object.keys(entry.sha256).sort(), name).toEqual(Object.keys(tool!.arch).sort());
+      for (const sha of Object.values(entry.sha256)) expect(sha).toMatch(/^[0-9a-f]{64}$/);
+      expect(entry.sha256["amd64"]).not.toBe(entry.sha256["arm64"]);
+      expect(entry.source.length, name).toBeGreaterThan(10);
+    }
+  });
+
   it("uses git commits for git checkouts and cargo's --locked builds for crates", () => {
     for (const t of manifest.tools) {
       if (t.install === "git") expect(t.version).toMatch(/^[0-9a-f]{40}$/);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RegistryTarget, ReleaseSettings } from "../../src/config/release.js";
 import { Secret } from "../../src/config/secret.js";
 import { defaultGateway, indexPlatforms } from "../../src/release/gateway.js";
+import { checkPlatformConfig } from "../../src/release/handoff.js";
 import { FakeRegistry, OCI_INDEX, digestOf } from "../support/fake-registry.js";
 
 const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -75,5 +76,66 @@ describe("release gateway over the distribution API", () => {
     } finally {
       registry.requiredCredentials = undefined;
     }
+  });
+});
+
+describe("the merge step's platform image checks, over the distribution API", () => {
+  const SHA = "89abcdef0123456789abcdef0123456789abcdef";
+  const REPO = "prizz/sandbox";
+
+  /** Pushes an image manifest with its config blob, as buildx does, under the manifest's digest. */
+  function pushImage(architecture: string, revision: string | undefined, configAs?: string): string {
+    const config = JSON.stringify({
+      architecture,
+      os: "linux",
+      config: { Labels: revision === undefined ? {} : { "org.opencontainers.image.revision": revision } },
+      rootfs: { type: "layers", diff_ids: [] },
+    });
+    const configDigest = configAs ?? digestOf(config);
+    registry.pushBlob(REPO, config, configDigest);
+    const body = JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length }, layers: [] });
+    return registry.push(REPO, digestOf(body), { mediaType: MANIFEST, body });
+  }
+
+  it("reads os, architecture and the revision label from the config, directly or through the build's index", async () => {
+    const gateway = defaultGateway(settings);
+    const amd = pushImage("amd64", SHA);
+    const config = await gateway.platformConfig(target, amd, undefined, "linux/amd64");
+    expect(config).toEqual({ os: "linux", architecture: "amd64", revision: SHA });
+    expect(() => checkPlatformConfig(`${target.image}@${amd}`, "linux/amd64", config, SHA)).not.toThrow();
+
+    const index = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: MANIFEST, digest: amd, size: 1, platform: { os: "linux", architecture: "amd64" } }] });
+    const indexDigest = registry.push(REPO, digestOf(index), { mediaType: OCI_INDEX, body: index });
+    expect(await gateway.platformConfig(target, indexDigest, undefined, "linux/amd64")).toEqual(config);
+    expect(await gateway.platformConfig(target, indexDigest, undefined, "linux/arm64")).toBeUndefined();
+    expect(await gateway.digest(target, indexDigest, undefined)).toBe(indexDigest);
+    expect(await gateway.digest(target, "no-such-tag", undefined)).toBeUndefined();
+  });
+
+  it("a digest from another architecture or another commit is refused", async () => {
+    const gateway = defaultGateway(settings);
+    const arm = pushImage("arm64", SHA);
+    expect(() => checkPlatformConfig(`x@${arm}`, "linux/amd64", undefined, SHA)).toThrow("no image config could be read");
+    const armConfig = await gateway.platformConfig(target, arm, undefined, "linux/amd64");
+    expect(() => checkPlatformConfig(`x@${arm}`, "linux/amd64", armConfig, SHA)).toThrow(`x@${arm} is a linux/arm64 image, not linux/amd64`);
+    const old = pushImage("amd64", "0".repeat(40));
+    const oldConfig = await gateway.platformConfig(target, old, undefined, "linux/amd64");
+    expect(() => checkPlatformConfig(`x@${old}`, "linux/amd64", oldConfig, SHA)).toThrow(`was built from commit ${"0".repeat(40)}, not ${SHA}`);
+  });
+
+  it("a registry serving other bytes than the digest names (manifest or config) is refused", async () => {
+    const gateway = defaultGateway(settings);
+    const forged = pushImage("amd64", SHA, digestOf("the config that was tested"));
+    await expect(gateway.platformConfig(target, forged, undefined, "linux/amd64")).rejects.toThrow(/served bytes with digest sha256:[0-9a-f]{64}, not sha256:/);
+    const body = JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: { digest: d("c"), size: 1 }, layers: [] });
+    registry.push(REPO, d("claimed"), { mediaType: MANIFEST, body });
+    await expect(gateway.platformConfig(target, d("claimed"), undefined, "linux/amd64")).rejects.toThrow(`served a manifest with digest ${digestOf(body)}`);
+  });
+
+  it("finds a signature by its cosign tag", async () => {
+    const gateway = defaultGateway(settings);
+    expect(await gateway.isSigned(target, d("unsigned"), undefined)).toBe(false);
+    registry.signatureTags.add(d("signed"));
+    expect(await gateway.isSigned(target, d("signed"), undefined)).toBe(true);
   });
 });

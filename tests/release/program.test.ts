@@ -17,6 +17,12 @@ import { PROJECT_DIR, effectiveConfig, fakeDigest, runProgram, TYPES, type Confi
 const registry = vi.hoisted(() => ({
   down: new Set<string>(),
   content: new Map<string, Map<string, Record<string, string>>>(),
+  /** digest -> what its image config says (os, architecture, revision label). */
+  configs: new Map<string, { os: string; architecture: string; revision?: string }>(),
+  /** image -> tag -> digest it serves. */
+  tags: new Map<string, Map<string, string>>(),
+  /** `image@digest` carrying a signature. */
+  signed: new Set<string>(),
   calls: [] as string[],
 }));
 
@@ -29,6 +35,18 @@ vi.mock("../../src/release/gateway.js", () => ({
     platformManifests: async (target: RegistryTarget, reference: string): Promise<PlatformManifests | undefined> => {
       registry.calls.push(`manifests ${target.image}:${reference}`);
       return registry.content.get(target.image)?.get(reference);
+    },
+    platformConfig: async (target: RegistryTarget, digest: string) => {
+      registry.calls.push(`config ${target.image}@${digest}`);
+      return registry.configs.get(digest);
+    },
+    digest: async (target: RegistryTarget, reference: string) => {
+      registry.calls.push(`digest ${target.image}:${reference}`);
+      return registry.tags.get(target.image)?.get(reference);
+    },
+    isSigned: async (target: RegistryTarget, digest: string) => {
+      registry.calls.push(`signed? ${target.image}@${digest}`);
+      return registry.signed.has(`${target.image}@${digest}`);
     },
   }),
 }));
@@ -51,13 +69,29 @@ const GH = IMAGE_NAMES.ghcr;
 const AMD = fakeDigest("amd64 build");
 const ARM = fakeDigest("arm64 build");
 const DIGESTS = JSON.stringify({ dockerHub: { "linux/amd64": AMD, "linux/arm64": ARM }, ghcr: { "linux/amd64": AMD, "linux/arm64": ARM } });
+/** The verify jobs' outputs: the digests the gates tested. */
+const VERIFIED = JSON.stringify({ "linux/amd64": AMD, "linux/arm64": ARM });
+const MERGE_ENV = { OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS, OPENCODE_CLOUD_VERIFIED_DIGESTS: VERIFIED };
 
 function publishBuilds(image: string): void {
   const refs = registry.content.get(image) ?? new Map<string, Record<string, string>>();
   refs.set(AMD, { "linux/amd64": fakeDigest("amd64 manifest") });
   refs.set(ARM, { "linux/arm64": fakeDigest("arm64 manifest") });
   registry.content.set(image, refs);
+  registry.configs.set(AMD, { os: "linux", architecture: "amd64", revision: SHA });
+  registry.configs.set(ARM, { os: "linux", architecture: "arm64", revision: SHA });
 }
+
+/** The merge step's candidate, signed: `sha-89abcde` names INDEX in the registry, with both platforms. */
+const INDEX = fakeDigest("signed index");
+function publishCandidate(image: string, { signed = true, tagged = INDEX } = {}): void {
+  registry.tags.set(image, new Map([["sha-89abcde", tagged], [INDEX, INDEX]]));
+  const refs = registry.content.get(image) ?? new Map<string, Record<string, string>>();
+  refs.set(INDEX, { "linux/amd64": fakeDigest("amd64 manifest"), "linux/arm64": fakeDigest("arm64 manifest") });
+  registry.content.set(image, refs);
+  if (signed) registry.signed.add(`${image}@${INDEX}`);
+}
+const SIGNED = JSON.stringify({ dockerHub: INDEX, ghcr: INDEX });
 
 /**
  * The program up to the point where it fails, outside the Pulumi stack (a program that throws inside the mocked
@@ -81,8 +115,21 @@ function setEnv(values: Record<string, string | undefined>): void {
 beforeEach(() => {
   registry.down.clear();
   registry.content.clear();
+  registry.configs.clear();
+  registry.tags.clear();
+  registry.signed.clear();
   registry.calls.length = 0;
-  for (const k of ["DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN", "GITHUB_ACTOR", "GITHUB_TOKEN", "GHCR_TOKEN", "GHCR_USERNAME", "OPENCODE_CLOUD_PLATFORM_DIGESTS"]) vi.stubEnv(k, undefined);
+  for (const k of [
+    "DOCKERHUB_USERNAME",
+    "DOCKERHUB_TOKEN",
+    "GITHUB_ACTOR",
+    "GITHUB_TOKEN",
+    "GHCR_TOKEN",
+    "GHCR_USERNAME",
+    "OPENCODE_CLOUD_PLATFORM_DIGESTS",
+    "OPENCODE_CLOUD_VERIFIED_DIGESTS",
+    "OPENCODE_CLOUD_SIGNED_INDEXES",
+  ]) vi.stubEnv(k, undefined);
   setEnv(CI_ENV);
 });
 afterEach(() => {
@@ -201,62 +248,85 @@ describe("build stacks (native runners, one platform each)", () => {
   });
 });
 
-describe("merge stack (one index per tag per registry)", () => {
-  it("tags both registries from the build jobs' digests", async () => {
-    setEnv({ GITHUB_REF: "refs/tags/v2.1.0", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+describe("merge stack, candidate step (the index under its sha- tag, over the digests the gates tested)", () => {
+  it("publishes one index per registry under sha- only, from the verified digests, after checking each platform image", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0", ...MERGE_ENV });
     publishBuilds(DH);
     publishBuilds(GH);
     const run = await runProgram({ stackFile: "release" });
     expect(images(run)).toEqual([]);
-    const tags = indexes(run).map((r) => r.inputs["tag"]);
-    const expected = ["2.1.0", "2.1", "2", "latest", "sha-89abcde"];
-    expect(tags).toEqual([...expected.map((t) => `${DH}:${t}`), ...expected.map((t) => `${GH}:${t}`)]);
+    expect(indexes(run).map((r) => r.inputs["tag"])).toEqual([`${DH}:sha-89abcde`, `${GH}:sha-89abcde`]);
     for (const index of indexes(run)) {
       const image = String(index.inputs["tag"]).startsWith(DH) ? DH : GH;
       expect(index.inputs["sources"]).toEqual([`${image}@${AMD}`, `${image}@${ARM}`]);
       expect(index.secretInputs).toEqual(["registry"]);
       expect(index.options.retainOnDelete).toBe(true);
     }
+    expect(run.outputs["stage"]).toBe("candidate");
+    expect(run.outputs["tags"]).toEqual(["2.1.0", "2.1", "2", "latest", "sha-89abcde"]);
     expect(run.outputs["digests"]).toEqual({ dockerHub: { "linux/amd64": AMD, "linux/arm64": ARM }, ghcr: { "linux/amd64": AMD, "linux/arm64": ARM } });
     const indexDigests = run.outputs["indexDigests"] as Record<string, string>;
-    expect(Object.keys(indexDigests)).toEqual(["dockerHub", "ghcr"]);
+    expect(indexDigests["dockerHub"]).toBe(fakeDigest("index:release-dockerHub-sha-89abcde"));
     expect(run.outputs["published"]).toEqual([`${DH}@${indexDigests["dockerHub"]}`, `${GH}@${indexDigests["ghcr"]}`]);
-    expect(indexDigests["dockerHub"]).toBe(fakeDigest("index:release-dockerHub-2.1.0"));
+    for (const image of [DH, GH]) for (const d of [AMD, ARM]) expect(registry.calls).toContain(`config ${image}@${d}`);
+    // The exact version is checked now too (fail before anything is pushed).
     expect(registry.calls).toContain(`manifests ${DH}:2.1.0`);
   });
 
-  it("a hotfix on an older line moves neither latest nor the newer line's tags", async () => {
-    setEnv({ GITHUB_REF: "refs/tags/v1.0.1", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+  it("refuses a build digest the gates did not test (a tampered hand-off), before asking any registry", async () => {
+    const tampered = fakeDigest("some other manifest in the repository");
+    setEnv({
+      GITHUB_REF: "refs/tags/v2.1.0",
+      OPENCODE_CLOUD_PLATFORM_DIGESTS: JSON.stringify({ dockerHub: { "linux/amd64": tampered, "linux/arm64": ARM }, ghcr: { "linux/amd64": AMD, "linux/arm64": ARM } }),
+      OPENCODE_CLOUD_VERIFIED_DIGESTS: VERIFIED,
+    });
+    expect((await failureOf("release")).message).toBe(
+      `dockerHub linux/amd64: the build job reported ${tampered}, but the gates tested ${AMD}; nothing is tagged`,
+    );
+    expect(registry.calls).toEqual([]);
+  });
+
+  it("refuses to tag without the verify jobs' digests, naming the variable", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    expect((await failureOf("release")).message).toMatch(/^OPENCODE_CLOUD_VERIFIED_DIGESTS: is not set/);
+    setEnv({ OPENCODE_CLOUD_VERIFIED_DIGESTS: JSON.stringify({ "linux/amd64": AMD }) });
+    expect((await failureOf("release")).message).toMatch(/no verified digest for linux\/arm64: the gates did not pass there/);
+    setEnv({ OPENCODE_CLOUD_VERIFIED_DIGESTS: JSON.stringify({ "linux/amd64": "sha256:short", "linux/arm64": ARM }) });
+    expect((await failureOf("release")).message).toMatch(/OPENCODE_CLOUD_VERIFIED_DIGESTS: linux\/amd64: "sha256:short" is not a digest/);
+  });
+
+  it("refuses a platform image built from another commit, or for another architecture", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0", ...MERGE_ENV });
     publishBuilds(DH);
     publishBuilds(GH);
-    const run = await runProgram({ stackFile: "release" });
-    expect(indexes(run).map((r) => r.inputs["tag"]).filter((t) => String(t).startsWith(DH))).toEqual([`${DH}:1.0.1`, `${DH}:1.0`, `${DH}:sha-89abcde`]);
+    registry.configs.set(ARM, { os: "linux", architecture: "arm64", revision: "0".repeat(40) });
+    expect((await failureOf("release")).message).toBe(
+      `${DH}@${ARM} (linux/arm64) was built from commit ${"0".repeat(40)}, not ${SHA} (label org.opencontainers.image.revision); nothing is tagged`,
+    );
+    registry.configs.set(ARM, { os: "linux", architecture: "amd64", revision: SHA });
+    expect((await failureOf("release")).message).toBe(`${DH}@${ARM} is a linux/amd64 image, not linux/arm64; nothing is tagged`);
+    registry.configs.set(ARM, { os: "linux", architecture: "arm64" });
+    expect((await failureOf("release")).message).toMatch(/was built from an unlabelled commit/);
   });
 
   it("never overwrites an exact version that points at other images", async () => {
-    setEnv({ GITHUB_REF: "refs/tags/v2.0.0", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    setEnv({ GITHUB_REF: "refs/tags/v2.0.0", ...MERGE_ENV });
     publishBuilds(DH);
     publishBuilds(GH);
     registry.content.get(GH)!.set("2.0.0", { "linux/amd64": fakeDigest("older amd64"), "linux/arm64": fakeDigest("arm64 manifest") });
     expect((await failureOf("release")).message).toMatch(/ghcr.io\/prizz\/opencode-cloud-sandbox:2.0.0 already points at another image \(linux\/amd64/);
   });
 
-  it("re-running the same release (the version already holds these images) publishes again", async () => {
-    setEnv({ GITHUB_REF: "refs/tags/v2.0.0", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
-    for (const image of [DH, GH]) {
-      publishBuilds(image);
-      registry.content.get(image)!.set("2.0.0", { "linux/amd64": fakeDigest("amd64 manifest"), "linux/arm64": fakeDigest("arm64 manifest") });
-    }
-    const run = await runProgram({ stackFile: "release" });
-    expect(indexes(run)).toHaveLength(10);
-  });
-
   it("publishes to one registry when the other lacks a build, and fails when both do", async () => {
-    setEnv({ GITHUB_REF: "refs/heads/main", OPENCODE_CLOUD_PLATFORM_DIGESTS: JSON.stringify({ dockerHub: { "linux/amd64": AMD, "linux/arm64": ARM }, ghcr: { "linux/amd64": AMD } }) });
+    setEnv({
+      GITHUB_REF: "refs/heads/main",
+      OPENCODE_CLOUD_PLATFORM_DIGESTS: JSON.stringify({ dockerHub: { "linux/amd64": AMD, "linux/arm64": ARM }, ghcr: { "linux/amd64": AMD } }),
+      OPENCODE_CLOUD_VERIFIED_DIGESTS: VERIFIED,
+    });
     publishBuilds(DH);
     publishBuilds(GH);
     const run = await runProgram({ stackFile: "release" });
-    expect(indexes(run).map((r) => r.inputs["tag"])).toEqual([`${DH}:edge`, `${DH}:sha-89abcde`]);
+    expect(indexes(run).map((r) => r.inputs["tag"])).toEqual([`${DH}:sha-89abcde`]);
     expect(run.outputs["warnings"]).toEqual([expect.stringContaining("ghcr is left out of this release (the build jobs pushed no linux/arm64 image to it)")]);
 
     setEnv({ OPENCODE_CLOUD_PLATFORM_DIGESTS: JSON.stringify({ dockerHub: { "linux/amd64": AMD }, ghcr: {} }) });
@@ -264,11 +334,11 @@ describe("merge stack (one index per tag per registry)", () => {
   });
 
   it("indexes only the configured platforms", async () => {
-    setEnv({ GITHUB_REF: "refs/heads/main", OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    setEnv({ GITHUB_REF: "refs/heads/main", ...MERGE_ENV });
     publishBuilds(DH);
     publishBuilds(GH);
     const run = await runProgram({ stackFile: "release", overrides: { "opencode-cloud:releasePlatforms": "linux/arm64" } });
-    expect(indexes(run).map((r) => r.inputs["sources"])).toEqual([[`${DH}@${ARM}`], [`${DH}@${ARM}`], [`${GH}@${ARM}`], [`${GH}@${ARM}`]]);
+    expect(indexes(run).map((r) => r.inputs["sources"])).toEqual([[`${DH}@${ARM}`], [`${GH}@${ARM}`]]);
   });
 
   it("refuses digests that are not digests, naming the variable", async () => {
@@ -277,8 +347,72 @@ describe("merge stack (one index per tag per registry)", () => {
   });
 
   it("needs the existing release tags for a tag build", async () => {
-    setEnv({ GITHUB_REF: "refs/tags/v2.1.0", OPENCODE_CLOUD_RELEASE_TAGS: undefined, OPENCODE_CLOUD_PLATFORM_DIGESTS: DIGESTS });
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0", OPENCODE_CLOUD_RELEASE_TAGS: undefined, ...MERGE_ENV });
     expect((await failureOf("release")).message).toMatch(/OPENCODE_CLOUD_RELEASE_TAGS: is not set for a tag build/);
+  });
+});
+
+describe("merge stack, promote step (release tags move to the signed index)", () => {
+  it("moves X.Y.Z, X.Y, X and latest in each registry to exactly the signed index digest", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0", OPENCODE_CLOUD_SIGNED_INDEXES: SIGNED });
+    publishCandidate(DH);
+    publishCandidate(GH);
+    const run = await runProgram({ stackFile: "release" });
+    const expected = ["2.1.0", "2.1", "2", "latest"];
+    expect(indexes(run).map((r) => r.inputs["tag"])).toEqual([...expected.map((t) => `${DH}:${t}`), ...expected.map((t) => `${GH}:${t}`)]);
+    for (const index of indexes(run)) {
+      const image = String(index.inputs["tag"]).startsWith(DH) ? DH : GH;
+      expect(index.inputs["sources"]).toEqual([`${image}@${INDEX}`]);
+    }
+    expect(run.outputs["stage"]).toBe("promote");
+    expect(run.outputs["indexDigests"]).toEqual({ dockerHub: INDEX, ghcr: INDEX });
+    expect(run.outputs["published"]).toEqual([`${DH}@${INDEX}`, `${GH}@${INDEX}`]);
+    expect(registry.calls).toEqual(
+      expect.arrayContaining([`digest ${DH}:${INDEX}`, `digest ${DH}:sha-89abcde`, `signed? ${DH}@${INDEX}`, `manifests ${DH}:2.1.0`, `signed? ${GH}@${INDEX}`]),
+    );
+  });
+
+  it("a hotfix on an older line moves neither latest nor the newer line's tags", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v1.0.1", OPENCODE_CLOUD_SIGNED_INDEXES: SIGNED });
+    publishCandidate(DH);
+    publishCandidate(GH);
+    const run = await runProgram({ stackFile: "release" });
+    expect(indexes(run).map((r) => r.inputs["tag"]).filter((t) => String(t).startsWith(DH))).toEqual([`${DH}:1.0.1`, `${DH}:1.0`]);
+  });
+
+  it("moves no tag when the signed index is missing or carries no signature; a re-pointed sha- tag only warns", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0", OPENCODE_CLOUD_SIGNED_INDEXES: SIGNED });
+    const other = fakeDigest("an index another run of this commit pushed");
+    publishCandidate(DH, { tagged: other });
+    publishCandidate(GH);
+    const run = await runProgram({ stackFile: "release" });
+    expect(indexes(run).filter((r) => String(r.inputs["tag"]).startsWith(DH)).map((r) => r.inputs["sources"])).toEqual(Array(4).fill([`${DH}@${INDEX}`]));
+
+    registry.signed.delete(`${DH}@${INDEX}`);
+    expect((await failureOf("release")).message).toBe(`${DH}:sha-89abcde (${INDEX}) carries no signature; no release tag moves to an unsigned digest`);
+    registry.tags.get(GH)!.delete(INDEX);
+    registry.signed.add(`${DH}@${INDEX}`);
+    expect((await failureOf("release")).message).toBe(`${GH}@${INDEX} (the signed index) is not in the registry; no release tag moves`);
+  });
+
+  it("edge moves to the signed index; an exact version holding other images is never overwritten", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main", OPENCODE_CLOUD_SIGNED_INDEXES: JSON.stringify({ ghcr: INDEX }) });
+    publishCandidate(GH);
+    const run = await runProgram({ stackFile: "release" });
+    expect(indexes(run).map((r) => r.inputs["tag"])).toEqual([`${GH}:edge`]);
+    expect(run.outputs["warnings"]).toEqual([expect.stringContaining("dockerHub is left out of this release (the merge step published no signed index to it)")]);
+
+    setEnv({ GITHUB_REF: "refs/tags/v2.0.0", OPENCODE_CLOUD_SIGNED_INDEXES: SIGNED });
+    publishCandidate(DH);
+    registry.content.get(DH)!.set("2.0.0", { "linux/amd64": fakeDigest("older amd64"), "linux/arm64": fakeDigest("arm64 manifest") });
+    expect((await failureOf("release")).message).toMatch(/docker.io\/prizz\/opencode-cloud-sandbox:2.0.0 already points at another image/);
+  });
+
+  it("refuses signed digests that are not digests, naming the variable", async () => {
+    setEnv({ GITHUB_REF: "refs/heads/main", OPENCODE_CLOUD_SIGNED_INDEXES: JSON.stringify({ dockerHub: "latest" }) });
+    expect((await failureOf("release")).message).toMatch(/OPENCODE_CLOUD_SIGNED_INDEXES: dockerHub: "latest" is not a digest/);
+    setEnv({ OPENCODE_CLOUD_SIGNED_INDEXES: "{}" });
+    expect((await failureOf("release")).message).toMatch(/OPENCODE_CLOUD_SIGNED_INDEXES: names no registry/);
   });
 });
 

@@ -38,6 +38,8 @@ export class FakeRegistry {
   readonly requests: RecordedRequest[] = [];
   /** repository -> tag -> manifest. */
   readonly manifests = new Map<string, Map<string, FakeManifest>>();
+  /** repository -> digest -> blob body (served as stored: a test may store bytes that do not match the digest). */
+  readonly blobs = new Map<string, Map<string, string>>();
   /** Digests with a cosign `sha256-<hex>.sig` tag. */
   readonly signatureTags = new Set<string>();
   /** digest -> artifact types listed by the referrers API (absent: the API answers 404). */
@@ -69,6 +71,15 @@ export class FakeRegistry {
     return digestOf(manifest.body);
   }
 
+  /** Stores a blob under its digest (or under `as`, to act out a registry serving other bytes); returns the digest. */
+  pushBlob(repository: string, body: string, as?: string): string {
+    let blobs = this.blobs.get(repository);
+    if (!blobs) this.blobs.set(repository, (blobs = new Map()));
+    const digest = as ?? digestOf(body);
+    blobs.set(digest, body);
+    return digest;
+  }
+
   async start(): Promise<this> {
     this.server = createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
@@ -92,7 +103,7 @@ export class FakeRegistry {
       ...(req.headers.accept ? { accept: req.headers.accept } : {}),
     });
     if (url.pathname === "/token") return this.token(req, url, res);
-    const match = /^\/v2\/(.+)\/(manifests|referrers)\/([^/]+)$/.exec(url.pathname);
+    const match = /^\/v2\/(.+)\/(manifests|referrers|blobs)\/([^/]+)$/.exec(url.pathname);
     if (!match) return void res.writeHead(404).end();
     const fault = this.faults.shift();
     if (fault) return void res.writeHead(fault.status, fault.headers ?? {}).end(`{"errors":[{"code":"FAULT","message":"injected ${fault.status}"}]}`);
@@ -103,6 +114,11 @@ export class FakeRegistry {
         "Content-Type": "application/json",
       });
       return void res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+    }
+    if (kind === "blobs") {
+      const blob = this.blobs.get(repository)?.get(reference);
+      if (blob === undefined) return void res.writeHead(404, { "Content-Type": "application/json" }).end('{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}');
+      return void res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(blob);
     }
     if (kind === "referrers") {
       const types = this.referrers.get(reference);

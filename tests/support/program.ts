@@ -190,8 +190,12 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       return { ...inputs, imageId: fakeDigest(`image-id:${String(inputs["name"])}`), repoDigest: String(inputs["name"]) };
     case "docker-build:index:Image":
       return { ...inputs, contextHash: fakeDigest(`context:${name}`).slice(7), digest: fakeDigest(`build:${name}`), ref: (inputs["tags"] as string[] | undefined)?.[0] ?? "" };
-    case "docker-build:index:Index":
-      return { ...inputs, ref: `${String(inputs["tag"])}@${fakeDigest(`index:${name}`)}` };
+    case "docker-build:index:Index": {
+      // One source index is copied as is (buildx imagetools create's carbon copy): the tag names the same digest.
+      const sources = inputs["sources"] as string[];
+      const copied = sources.length === 1 ? sources[0]!.slice(sources[0]!.lastIndexOf("@") + 1) : fakeDigest(`index:${name}`);
+      return { ...inputs, ref: `${String(inputs["tag"])}@${copied}` };
+    }
     case "docker:index/volume:Volume":
       return { ...inputs, mountpoint: `/var/lib/docker/volumes/${String(inputs["name"])}/_data`, driver: inputs["driver"] ?? "local" };
     default:

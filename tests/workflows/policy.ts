@@ -5,16 +5,22 @@ export type Workflow = {
   on?: unknown;
   permissions?: unknown;
   concurrency?: unknown;
+  env?: Record<string, unknown>;
   jobs?: Record<string, Job>;
 };
 export type Job = {
+  if?: string;
+  needs?: string | string[];
   permissions?: unknown;
   uses?: string;
+  secrets?: unknown;
+  env?: Record<string, unknown>;
   "runs-on"?: unknown;
   "timeout-minutes"?: unknown;
+  strategy?: { matrix?: { include?: Record<string, unknown>[] } };
   steps?: Step[];
 };
-export type Step = { uses?: string; with?: Record<string, unknown>; run?: string };
+export type Step = { name?: string; uses?: string; with?: Record<string, unknown>; run?: string; env?: Record<string, unknown> };
 
 export const SHA_PIN_RE = /^([\w.-]+\/[\w.-]+(?:\/[\w./-]+)?)@([0-9a-f]{40})$/;
 const VERSION_COMMENT_RE = /^#\s*v\d+\.\d+\.\d+$/;
@@ -110,6 +116,89 @@ export function localActionProblems(workflow: Workflow, inputsOf: (path: string)
       for (const [key, spec] of Object.entries(action.inputs)) {
         if (spec.required === true && spec.default === undefined && !given.includes(key)) problems.push(`job ${id}: ${step.uses} needs input "${key}"`);
       }
+    }
+  }
+  return problems;
+}
+
+const SECRET_RE = /\$\{\{[^}]*\bsecrets\.([A-Za-z_]+)/g;
+const secretsIn = (value: unknown): string[] => [...JSON.stringify(value ?? null).matchAll(SECRET_RE)].map((m) => m[1]!);
+
+/**
+ * Secrets reach only the steps that use them: never `secrets: inherit`, never a secret in workflow- or job-level env
+ * (every step and action of the job would see it), and each secret in `only` (e.g. PULUMI_CONFIG_PASSPHRASE) only in
+ * steps whose `uses` starts with the given prefix (the pulumi steps).
+ */
+export function secretScopeProblems(workflow: Workflow, only: Readonly<Record<string, string>> = {}): string[] {
+  const problems: string[] = [];
+  for (const secret of secretsIn(workflow.env)) problems.push(`secret ${secret} is in the workflow's env (every job sees it)`);
+  for (const [id, job] of Object.entries(workflow.jobs ?? {})) {
+    if (job.secrets === "inherit") problems.push(`job ${id} passes secrets: inherit (pass each secret it needs by name)`);
+    for (const secret of secretsIn(job.env)) problems.push(`job ${id}: secret ${secret} is in the job's env (every step sees it)`);
+    (job.steps ?? []).forEach((step, i) => {
+      for (const secret of secretsIn(step)) {
+        const prefix = only[secret];
+        if (prefix !== undefined && !(step.uses ?? "").startsWith(prefix)) {
+          problems.push(`job ${id} step ${step.name ?? i + 1}: ${secret} is only for ${prefix} steps`);
+        }
+      }
+    });
+  }
+  return problems;
+}
+
+/**
+ * A workflow that can be dispatched runs only on the ref it is for: every job that needs no other job carries
+ * `if: github.ref == '<ref>'` (the jobs after it are skipped with it).
+ */
+export function dispatchProblems(workflow: Workflow, ref: string): string[] {
+  const on = workflow.on;
+  if (typeof on !== "object" || on === null || !("workflow_dispatch" in on)) return [];
+  const guard = `github.ref == '${ref}'`;
+  return Object.entries(workflow.jobs ?? {})
+    .filter(([, job]) => job.needs === undefined && !(job.if ?? "").includes(guard))
+    .map(([id]) => `job ${id} runs on a dispatch from any ref; add if: ${guard}`);
+}
+
+/** `name` with `${{ matrix.<key> }}` expanded for every row of the job's matrix (itself without a matrix). */
+function expandMatrix(job: Job, text: string): string[] {
+  const rows = job.strategy?.matrix?.include ?? [{}];
+  return [...new Set(rows.map((row) => text.replace(/\$\{\{\s*matrix\.(\w+)\s*\}\}/g, (_, key: string) => String(row[key] ?? `<matrix.${key}>`))))];
+}
+
+/**
+ * Artifacts are downloaded by exact name only (no pattern, no merge-multiple: an artifact another step added would
+ * be taken), and each name is one an upload step of this workflow writes.
+ */
+export function artifactProblems(workflow: Workflow): string[] {
+  const uploaded = new Set<string>();
+  const downloads: { id: string; with: Record<string, unknown> }[] = [];
+  for (const [id, job] of Object.entries(workflow.jobs ?? {})) {
+    for (const step of job.steps ?? []) {
+      if (step.uses?.startsWith("actions/upload-artifact@")) for (const n of expandMatrix(job, String(step.with?.["name"] ?? ""))) uploaded.add(n);
+      if (step.uses?.startsWith("actions/download-artifact@")) downloads.push({ id, with: step.with ?? {} });
+    }
+  }
+  const problems: string[] = [];
+  for (const { id, with: w } of downloads) {
+    if (w["pattern"] !== undefined) problems.push(`job ${id} downloads artifacts by pattern "${String(w["pattern"])}"`);
+    if (w["merge-multiple"] !== undefined) problems.push(`job ${id} merges downloaded artifacts`);
+    const name = w["name"];
+    if (typeof name !== "string" || name.includes("${{")) problems.push(`job ${id} downloads an artifact without an exact name (${JSON.stringify(name)})`);
+    else if (!uploaded.has(name)) problems.push(`job ${id} downloads "${name}", which no step of this workflow uploads`);
+  }
+  return problems;
+}
+
+/** Every step of `action` (e.g. ./actions/cosign-sign) pins the signing identity pattern to `pattern`, nothing looser. */
+export function identityProblems(workflow: Workflow, action: string, pattern: string): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of Object.entries(workflow.jobs ?? {})) {
+    for (const step of job.steps ?? []) {
+      if (step.uses !== action) continue;
+      const given = step.with?.["certificate-identity-regexp"];
+      if (given !== pattern) problems.push(`job ${id} step ${step.name ?? action}: certificate-identity-regexp is ${JSON.stringify(given)}, not ${pattern}`);
+      if (step.with?.["certificate-identity"] !== undefined) problems.push(`job ${id} step ${step.name ?? action}: sets certificate-identity (the OIDC token decides it)`);
     }
   }
   return problems;

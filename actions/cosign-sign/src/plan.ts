@@ -1,10 +1,15 @@
 // What cosign-sign signs and how it checks each signature. Pure: references in, cosign command lines out.
 
 import { InputError } from "../../lib/errors.js";
+import { RELEASE_SIGNER } from "../../../src/facts.js";
 import { formatReference, isDigest, parseReference } from "../../../src/oci/reference.js";
 
 /** GitHub's OIDC issuer: the certificate of every keyless signature made in GitHub Actions names it. */
-export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
+export const GITHUB_OIDC_ISSUER = RELEASE_SIGNER.oidcIssuer;
+
+/** Attestation predicate types this action attaches (cosign's `--type` names). */
+export const PREDICATE_TYPES = ["cyclonedx", "spdxjson"] as const;
+export type PredicateType = (typeof PREDICATE_TYPES)[number];
 
 /**
  * `repository@digest` for each image. A line may carry its own digest (a tag beside it is dropped: tags move) or,
@@ -42,20 +47,39 @@ export function signTargets(images: readonly string[], digest: string): string[]
 export type SigningMode = { kind: "keyless"; identity: string; issuer: string } | { kind: "key"; key: string; publicKey: string };
 
 /**
- * The certificate identity a keyless signature from this workflow carries: the workflow file's URL at its ref,
- * `https://github.com/OWNER/REPO/.github/workflows/FILE@REF`.
+ * The identity to verify against: the `certificate-identity` input when given, else the one Fulcio certifies for this
+ * job's OIDC token (`tokenIdentity`, from its job_workflow_ref claim: inside a reusable workflow that is the called
+ * workflow, not GITHUB_WORKFLOW_REF's caller). When both are known they must agree, and when a pattern is given the
+ * identity must match it: checked before anything is signed.
  */
-export function workflowIdentity(env: Record<string, string | undefined>): string {
-  const server = env["GITHUB_SERVER_URL"];
-  const workflowRef = env["GITHUB_WORKFLOW_REF"];
-  if (!server || !workflowRef) {
+export function signingIdentity(explicit: string, tokenIdentity: string | undefined, pattern: string): string {
+  const identity = explicit || tokenIdentity;
+  if (!identity) {
+    throw new InputError("certificate-identity", "it is empty and no OIDC token was read", "the exact certificate identity (workflow URL@ref)");
+  }
+  if (explicit && tokenIdentity && explicit !== tokenIdentity) {
     throw new InputError(
       "certificate-identity",
-      "it is empty and GITHUB_SERVER_URL/GITHUB_WORKFLOW_REF are unset, so the workflow identity is unknown",
-      "the exact certificate identity (workflow URL@ref) to verify against",
+      `"${explicit}" is not the identity this job's OIDC token carries (${tokenIdentity}), so the signature could never verify`,
+      "empty (the token's job_workflow_ref), or exactly that identity",
     );
   }
-  return `${server.replace(/\/+$/, "")}/${workflowRef}`;
+  if (pattern !== "") {
+    let re: RegExp;
+    try {
+      re = new RegExp(pattern);
+    } catch (error) {
+      throw new InputError("certificate-identity-regexp", `"${pattern}" is not a regular expression (${(error as Error).message})`, "an anchored pattern");
+    }
+    if (!re.test(identity)) {
+      throw new InputError(
+        "certificate-identity-regexp",
+        `the signing identity ${identity} does not match ${pattern}; only the publishing workflow at its refs signs`,
+        "a pattern the publishing workflow's identity matches",
+      );
+    }
+  }
+  return identity;
 }
 
 /** Keyless signing needs the job's OIDC token; GitHub only provides it with `permissions: id-token: write`. */
@@ -68,13 +92,31 @@ export function checkOidc(env: Record<string, string | undefined>): void {
   }
 }
 
-/** cosign v3 stores the signature as a Sigstore bundle attached as an OCI referrer; both commands say so explicitly. */
-export function signArgs(target: string, mode: SigningMode): string[] {
-  return ["sign", "--yes", "--new-bundle-format=true", ...(mode.kind === "key" ? ["--key", mode.key] : []), target];
+/** An attestation: a predicate file of a type, attached to each target as a signed in-toto statement. */
+export interface Predicate {
+  readonly type: PredicateType;
+  readonly path: string;
 }
 
-export function verifyArgs(target: string, mode: SigningMode): string[] {
-  return mode.kind === "key"
-    ? ["verify", "--new-bundle-format=true", "--key", mode.publicKey, target]
-    : ["verify", "--new-bundle-format=true", "--certificate-identity", mode.identity, "--certificate-oidc-issuer", mode.issuer, target];
+function keyArgs(mode: SigningMode, signing: boolean): string[] {
+  if (mode.kind === "keyless") return [];
+  return ["--key", signing ? mode.key : mode.publicKey];
+}
+
+function identityArgs(mode: SigningMode): string[] {
+  return mode.kind === "keyless" ? ["--certificate-identity", mode.identity, "--certificate-oidc-issuer", mode.issuer] : keyArgs(mode, false);
+}
+
+/**
+ * cosign v3 writes a Sigstore bundle attached as an OCI referrer by default (the old `--new-bundle-format` flag is
+ * deprecated from v3.1 and not passed). Without a predicate: sign; with one: attest it.
+ */
+export function signArgs(target: string, mode: SigningMode, predicate?: Predicate): string[] {
+  return predicate
+    ? ["attest", "--yes", "--type", predicate.type, "--predicate", predicate.path, ...keyArgs(mode, true), target]
+    : ["sign", "--yes", ...keyArgs(mode, true), target];
+}
+
+export function verifyArgs(target: string, mode: SigningMode, predicate?: Predicate): string[] {
+  return predicate ? ["verify-attestation", "--type", predicate.type, ...identityArgs(mode), target] : ["verify", ...identityArgs(mode), target];
 }

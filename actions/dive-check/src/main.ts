@@ -1,7 +1,7 @@
 // dive-check: run dive for its JSON export, then apply the efficiency and waste rules in code (see rules.ts): with
 // --json, dive writes the export and returns before its own CI rules run, whatever CI says.
 
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import * as core from "@actions/core";
 import { cell, runAction, writeSummary } from "../../lib/action.js";
 import { enumInput, numberInput, raw, requiredInput, stringInput } from "../../lib/inputs.js";
@@ -39,6 +39,9 @@ export async function run(): Promise<void> {
     const topFiles = numberInput("top-files", Number(DEFAULTS["top-files"]), { min: 0, max: 1000, integer: true });
     const dive = await resolveTool(DIVE, stringInput("tool-path"));
 
+    // dive writes its export in place without truncating: a longer report from an earlier run in this workspace (a
+    // retry, a second check) would leave its tail behind and the JSON would not parse. Start from no file.
+    await rm(reportFile, { force: true });
     const result = await core.group(`Analyse ${image}`, () =>
       runTool(dive, [image, "--json", reportFile, "--source", source]),
     );

@@ -15,6 +15,7 @@ export interface Finding {
   readonly fixed: string;
   readonly severity: Severity;
   readonly title: string;
+  /** The result's Target, or `(custom)` (its Class) for a result without one. */
   readonly target: string;
 }
 
@@ -37,7 +38,9 @@ export function parseReport(text: string): Finding[] {
   results.forEach((result: unknown, i) => {
     const where = `Results[${i}]`;
     if (!isObject(result)) throw new ReportError(`${where} is not an object`);
-    const target = field(result, "Target", where, true);
+    // An empty Target is real: results a trivy module adds (Class "custom") carry none. It must still be a string.
+    const target = field(result, "Target", where, false) || `(${field(result, "Class", where, false) || "no target"})`;
+    if (typeof result["Target"] !== "string") throw new ReportError(`${where}.Target is missing`);
     const vulns = result["Vulnerabilities"];
     if (vulns === undefined || vulns === null) return;
     if (!Array.isArray(vulns)) throw new ReportError(`${where}.Vulnerabilities is not an array`);
@@ -171,4 +174,14 @@ function isIsoDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   const date = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
+/** Checks a `--format cyclonedx` SBOM is complete: a JSON object with bomFormat CycloneDX and a specVersion. */
+export function checkSbom(text: string): { specVersion: string; components: number } {
+  const data = parseJsonObject(text, (problem) => new ReportError(`SBOM: ${problem}`));
+  if (data["bomFormat"] !== "CycloneDX") throw new ReportError(`SBOM: bomFormat is ${JSON.stringify(data["bomFormat"])}, expected "CycloneDX"`);
+  if (typeof data["specVersion"] !== "string") throw new ReportError("SBOM: specVersion is missing");
+  const components = data["components"];
+  if (components !== undefined && !Array.isArray(components)) throw new ReportError("SBOM: components is not an array");
+  return { specVersion: data["specVersion"], components: Array.isArray(components) ? components.length : 0 };
 }

@@ -1,6 +1,6 @@
 // trivy-gate: scan once to JSON, write SARIF from that same report, then gate in code (see gate.ts).
 
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as core from "@actions/core";
@@ -8,8 +8,8 @@ import { cell, runAction, writeSummary } from "../../lib/action.js";
 import { booleanInput, enumInput, InputError, requiredInput, stringInput } from "../../lib/inputs.js";
 import { TRIVY } from "../../lib/pins.js";
 import { runTool, toolFailure } from "../../lib/run.js";
-import { resolveTool } from "../../lib/tool.js";
-import { evaluate, parseAllowlist, parseReport, SEVERITIES, type AllowEntry, type Severity } from "./gate.js";
+import { resolveTool, sha256File } from "../../lib/tool.js";
+import { checkSbom, evaluate, parseAllowlist, parseReport, SEVERITIES, type AllowEntry, type Severity } from "./gate.js";
 
 /** The defaults action.yml declares (tests/actions checks that the two agree). */
 export const DEFAULTS = {
@@ -19,7 +19,23 @@ export const DEFAULTS = {
   "sarif-file": "trivy-results.sarif",
 } as const;
 
+/**
+ * The `result` output: `passed`, `blocked` (findings or expired allowlist entries) or `failed` (the scan itself
+ * failed: a crash, a rejected report, a bad input). A workflow tells "vulnerabilities found" from "the scan failed"
+ * by it.
+ */
+export type GateOutcome = "passed" | "blocked" | "failed";
+
 export async function run(): Promise<void> {
+  let outcome: GateOutcome = "failed";
+  try {
+    await gate((o) => (outcome = o));
+  } finally {
+    core.setOutput("result", outcome);
+  }
+}
+
+async function gate(settle: (outcome: GateOutcome) => void): Promise<void> {
   await runAction("trivy-gate", async () => {
     const image = requiredInput("image", "an image reference trivy can scan, e.g. name@sha256:... or name:tag");
     const threshold = enumInput<Severity>("severity", SEVERITIES, DEFAULTS.severity);
@@ -29,12 +45,15 @@ export async function run(): Promise<void> {
     const sarifFile = stringInput("sarif-file", DEFAULTS["sarif-file"]);
     const cacheDir = stringInput("cache-dir", join(homedir(), ".cache", "trivy"));
     const platform = stringInput("platform");
+    const sbomFile = stringInput("sbom-file");
     const allowlist: AllowEntry[] = allowlistPath
       ? parseAllowlist(await readAllowlist(allowlistPath), allowlistPath)
       : [];
 
     const trivy = await resolveTool(TRIVY, stringInput("tool-path"));
     core.setOutput("cache-dir", cacheDir);
+    // A report left by an earlier run in this workspace must never be read as this run's.
+    await rm(reportFile, { force: true });
 
     const scan = await core.group(`Scan ${image}`, () =>
       runTool(trivy, [
@@ -59,6 +78,25 @@ export async function run(): Promise<void> {
     );
     if (convert.exitCode !== 0) throw toolFailure("trivy", convert, "converting the report to SARIF");
     core.setOutput("sarif-file", sarifFile);
+
+    if (sbomFile !== "") {
+      await rm(sbomFile, { force: true });
+      const sbom = await core.group(`SBOM (CycloneDX) of ${image}`, () =>
+        runTool(trivy, [
+          "image",
+          "--format", "cyclonedx",
+          "--output", sbomFile,
+          "--cache-dir", cacheDir,
+          ...(platform ? ["--platform", platform] : []),
+          image,
+        ]),
+      );
+      if (sbom.exitCode !== 0) throw toolFailure("trivy", sbom, `writing the SBOM of ${image}`);
+      const { specVersion, components } = checkSbom(await readFile(sbomFile, "utf8").catch(() => ""));
+      core.info(`SBOM: CycloneDX ${specVersion}, ${components} components`);
+      core.setOutput("sbom-file", sbomFile);
+      core.setOutput("sbom-sha256", await sha256File(sbomFile));
+    }
 
     const today = new Date().toISOString().slice(0, 10);
     const result = evaluate(findings, allowlist, { threshold, onlyFixed, today });
@@ -106,6 +144,7 @@ export async function run(): Promise<void> {
     if (result.expired.length > 0) {
       problems.push(`expired allowlist entries: ${result.expired.map((e) => `${e.id} (expired ${e.expires})`).join(", ")}`);
     }
+    settle(problems.length > 0 ? "blocked" : "passed");
     if (problems.length > 0) throw new Error(`trivy gate failed for ${image}: ${problems.join("; ")}`);
     core.info(`trivy gate passed: ${result.total} finding(s), none blocking (${rule})`);
   });

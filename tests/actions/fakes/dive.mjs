@@ -1,7 +1,9 @@
 // Stand-in dive: `dive IMAGE --json FILE --source ENGINE`, writing dive's export format (layer array, image object).
-// FAKE_DIVE_MODE: ok (default) | truncated | crash; FAKE_DIVE_EXPORT: JSON {layer, image} to write.
+// FAKE_DIVE_MODE: ok (default) | truncated | crash; FAKE_DIVE_EXPORT: JSON {layer, image} to write. Like dive, it
+// opens an existing file for writing WITHOUT truncating it (os.OpenFile with O_CREATE|O_WRONLY), so a shorter export
+// leaves the old file's tail behind.
 
-import { writeFileSync } from "node:fs";
+import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { die, logCall, parseArgs } from "./cli.mjs";
 
 const argv = process.argv.slice(2);
@@ -15,5 +17,7 @@ if (positional.length !== 1) die(`expected one image argument, got ${positional.
 const mode = process.env.FAKE_DIVE_MODE ?? "ok";
 if (mode === "crash") die("cannot fetch image: Error response from daemon: No such image", 1);
 const text = JSON.stringify(JSON.parse(process.env.FAKE_DIVE_EXPORT ?? "{}"), null, "  ");
-writeFileSync(flags["--json"] ?? flags["-j"], mode === "truncated" ? text.slice(0, Math.floor(text.length / 2)) : text);
+const fd = openSync(flags["--json"] ?? flags["-j"], constants.O_CREAT | constants.O_WRONLY, 0o644);
+writeSync(fd, mode === "truncated" ? text.slice(0, Math.floor(text.length / 2)) : text, 0);
+closeSync(fd);
 console.log(`Image Source: ${flags["--source"] ?? "docker"}://${positional[0]}`);

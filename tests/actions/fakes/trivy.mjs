@@ -1,5 +1,7 @@
 // Stand-in trivy: `trivy image` and `trivy convert` with the flags trivy-gate uses, writing trivy's real formats.
 // FAKE_TRIVY_MODE: ok (default) | truncated | empty | crash; FAKE_TRIVY_VULNS: JSON array for Results[0].Vulnerabilities.
+// As real reports do when a trivy module adds data, the report also holds a result with an empty Target (Class
+// "custom"). `--format cyclonedx` writes a CycloneDX SBOM (FAKE_TRIVY_SBOM_MODE: ok | truncated).
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { die, logCall, parseArgs } from "./cli.mjs";
@@ -14,7 +16,23 @@ if (command === "image") {
     exact: ["--list-all-pkgs=false"],
     bare: ["--quiet"],
   });
-  if (flags["--format"] !== "json") die(`FATAL this stand-in only writes --format json, got ${flags["--format"]}`);
+  if (flags["--format"] === "cyclonedx") {
+    if (!flags["--output"] || positional.length !== 1) die("FATAL usage: trivy image --format cyclonedx --output FILE IMAGE");
+    const bom = {
+      $schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
+      bomFormat: "CycloneDX",
+      specVersion: "1.6",
+      serialNumber: "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+      version: 1,
+      metadata: { timestamp: "2026-11-24T08:00:00+00:00", tools: { components: [{ type: "application", group: "aquasecurity", name: "trivy", version: "0.69.3" }] }, component: { "bom-ref": positional[0], type: "container", name: positional[0] } },
+      components: [{ "bom-ref": "pkg:deb/ubuntu/openssl@3.0.13-0ubuntu3.1", type: "library", name: "openssl", version: "3.0.13-0ubuntu3.1", purl: "pkg:deb/ubuntu/openssl@3.0.13-0ubuntu3.1" }],
+      dependencies: [],
+    };
+    const text = JSON.stringify(bom, null, 2);
+    writeFileSync(flags["--output"], process.env.FAKE_TRIVY_SBOM_MODE === "truncated" ? text.slice(0, 100) : text);
+    process.exit(0);
+  }
+  if (flags["--format"] !== "json") die(`FATAL this stand-in only writes --format json or cyclonedx, got ${flags["--format"]}`);
   if (flags["--scanners"] !== "vuln") die("FATAL expected --scanners vuln");
   if (!flags["--list-all-pkgs=false"]) die("FATAL expected --list-all-pkgs=false");
   if (!flags["--output"]) die("FATAL expected --output FILE");
@@ -33,6 +51,7 @@ if (command === "image") {
         Type: "ubuntu",
         ...(process.env.FAKE_TRIVY_VULNS ? { Vulnerabilities: JSON.parse(process.env.FAKE_TRIVY_VULNS) } : {}),
       },
+      { Target: "", Class: "custom", CustomResources: [{ Type: "license-file", FilePath: "/usr/share/doc/x/copyright", Layer: {}, Data: {} }] },
     ],
   };
   const text = JSON.stringify(report, null, 2);
