@@ -4,6 +4,7 @@
 // vulnerability database this test writes in trivy's own format (tools/trivy/testdb), fully offline.
 
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -238,13 +239,23 @@ describeOn(withTools("cosign", "trivy"), "cosign-sign with the real cosign, key 
     expect(verify.stderr).toMatch(/no signatures found|no matching signatures/i);
   });
 
-  it("attests the SBOM to the signed digest; verify-attestation finds it, and nothing on the unsigned one", () => {
+  it("attests the SBOM to the signed digests through the action; the README's verify-attestation reads it back", async () => {
     const sbom = join(dir, "sbom.cdx.json");
     const written = runTool(tools.trivy, ["image", "--format", "cyclonedx", "--output", sbom, "--cache-dir", join(dir, "trivy-cache"), TEST_LOCAL_IMAGE], { ...TRIVY_OFFLINE_ENV });
     expect(written.code, written.stderr).toBe(0);
+    const sha256 = createHash("sha256").update(readFileSync(sbom)).digest("hex");
+    const run = await runAction(
+      "cosign-sign",
+      dir,
+      {
+        images: signed.join("\n"), mode: "key", key: join(dir, "cosign.key"), "public-key": join(dir, "cosign.pub"),
+        predicate: sbom, "predicate-type": "cyclonedx", "predicate-sha256": sha256, "tool-path": tools.cosign,
+      },
+      env,
+    );
+    expect(errorOf(run), run.stdout).toBe("");
+    expect(run.code).toBe(0);
     for (const ref of signed) {
-      const attest = cosign(["attest", "--yes", "--key", join(dir, "cosign.key"), "--tlog-upload=false", "--type", "cyclonedx", "--predicate", sbom, ref]);
-      expect(attest.code, attest.stderr).toBe(0);
       // The README's verify command (key instead of identity): each line's payload is an in-toto statement whose
       // predicate is the SBOM.
       const verify = cosign(["verify-attestation", "--key", join(dir, "cosign.pub"), "--insecure-ignore-tlog=true", "--type", "cyclonedx", ref]);
@@ -257,8 +268,8 @@ describeOn(withTools("cosign", "trivy"), "cosign-sign with the real cosign, key 
       for (const st of statements) {
         expect(st.predicateType).toBe("https://cyclonedx.org/bom");
         expect(st.subject[0]!.digest.sha256).toBe(ref.split("@sha256:")[1]);
-        expect(st.predicate).toEqual(JSON.parse(readFileSync(sbom, "utf8")));
       }
+      expect(statements.some((st) => JSON.stringify(st.predicate) === JSON.stringify(JSON.parse(readFileSync(sbom, "utf8"))))).toBe(true);
     }
     const none = cosign(["verify-attestation", "--key", join(dir, "cosign.pub"), "--insecure-ignore-tlog=true", "--type", "cyclonedx", unsigned]);
     expect(none.code).not.toBe(0);
