@@ -30,19 +30,20 @@ DOCKER=/usr/bin/docker
 # with priority 1 for everything but those two packages. The source reuses this machine's configured Debian mirror.
 add_trixie() {
   local sources=/etc/apt/sources.list.d/opencode-cloud-trixie.sources uri
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 1\n\nPackage: %s\nPin: release n=trixie\nPin-Priority: 990\n' \
+    "$DOCKER_PACKAGES" >/etc/apt/preferences.d/opencode-cloud-trixie
   [ -f "$sources" ] && return 0
   uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
   [ -n "$uri" ] || uri=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list 2>/dev/null)
   [ -n "$uri" ] || die "no Debian source found to derive the trixie source from"
   printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
     "$uri" >"$sources"
-  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 1\n\nPackage: %s\nPin: release n=trixie\nPin-Priority: 990\n' \
-    "$DOCKER_PACKAGES" >/etc/apt/preferences.d/opencode-cloud-trixie
 }
-DOCKER_PACKAGES="docker.io docker-buildx"
+# trixie splits the client out of docker.io (only recommended there): docker-cli is /usr/bin/docker.
+DOCKER_PACKAGES="docker.io docker-cli docker-buildx"
 engine_major=$( { dpkg-query -W -f '${Version}' docker.io 2>/dev/null || true; } | cut -d. -f1)
 need=()
-if [ "${engine_major:-0}" -lt "$MIN_ENGINE_MAJOR" ] || [ ! -x /usr/libexec/docker/cli-plugins/docker-buildx ]; then
+if [ "${engine_major:-0}" -lt "$MIN_ENGINE_MAJOR" ] || [ ! -x /usr/bin/docker ] || [ ! -x /usr/libexec/docker/cli-plugins/docker-buildx ]; then
   add_trixie
   read -ra docker_packages <<<"$DOCKER_PACKAGES"
   need+=("${docker_packages[@]}")

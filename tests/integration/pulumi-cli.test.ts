@@ -17,7 +17,7 @@ import { PROJECT_DIR } from "../../src/cli/stack.js";
 import { CI_ENV, VOLUMES } from "../../src/facts.js";
 import { describeOn, inCI, realEngine, type RealEngine } from "./support/env.js";
 import { createSession, execIn, sessionIds, freePort } from "./support/opencode.js";
-import { push, variant } from "./support/registry-push.js";
+import { push, variant } from "./support/registry.js";
 
 /** The tools' environment (scripts/ci-env.sh writes `<toolsDir>/env.json`: PATH with the tools first, offline flags). */
 function pulumiTools(): Record<string, string> | string {

@@ -9,9 +9,9 @@ import type { PullSettings } from "../../src/image/types.js";
 import { parseReference } from "../../src/oci/reference.js";
 import type { ProgramLog } from "../../src/sandbox/log.js";
 import { runProgram } from "../support/program.js";
-import { describeOn, realEngine, type CiSettings, type RegistrySettings } from "./support/env.js";
+import { describeOn, realEngine } from "./support/env.js";
 import { FaultProxy } from "./support/fault-proxy.js";
-import { push, variant } from "./support/registry-push.js";
+import { push, standIn, variant } from "./support/registry.js";
 import { freePort } from "./support/opencode.js";
 
 const engine = await realEngine(false);
@@ -29,9 +29,6 @@ const settingsFor = (tag: string, expectedDigest?: string): PullSettings => ({
   requireSignature: false,
   ...(expectedDigest ? { expectedDigest } : {}),
 });
-
-/** Where the engine reaches a published name's stand-in: docker.io/prizz/x -> 127.0.0.1:PORT/prizz/x. */
-const standIn = (registry: RegistrySettings, published: string): string => `${registry.address}/${parseReference(published).repository}`;
 
 describeOn(engine, "registry resolver against the loopback Docker Hub and GHCR", ({ docker, settings }) => {
   const { dockerHub, ghcr } = settings.registries;

@@ -1,7 +1,12 @@
-// Images in the loopback registries: push with the push credentials, and derive a variant (same layers, one more
-// label, its own digest). Shared by the registry tests and the Pulumi CLI tests.
+// Images in the loopback registries scripts/ci-env.sh runs in place of Docker Hub and GHCR: push with the push
+// credentials of its settings file, derive a variant (same layers, one more label, its own digest), and name a
+// published image's stand-in there. Shared by the registry, Pulumi CLI and real-tool tests.
 import type Docker from "dockerode";
-import type { CiSettings } from "./env.js";
+import { parseReference } from "../../../src/oci/reference.js";
+import type { CiSettings, RegistrySettings } from "./env.js";
+
+/** Where the engine reaches a published name's stand-in: docker.io/prizz/x -> 127.0.0.1:PORT/prizz/x. */
+export const standIn = (registry: RegistrySettings, published: string): string => `${registry.address}/${parseReference(published).repository}`;
 
 /** Pushes `image` as `target` with the push credentials; returns the digest the registry stored. */
 export async function push(docker: Docker, settings: CiSettings, image: string, target: string, tag: string): Promise<string> {
