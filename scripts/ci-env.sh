@@ -152,4 +152,14 @@ log "building $TEST_LOCAL_IMAGE from image/Dockerfile"
 BUILDKIT_PROGRESS=plain DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg TOOLSET=runtime \
   -t "$TEST_LOCAL_IMAGE" image/ >"$CI_ENV_DIR/image-build.log" 2>&1 \
   || { tail -40 "$CI_ENV_DIR/image-build.log" >&2; die "building $TEST_LOCAL_IMAGE failed (log: $CI_ENV_DIR/image-build.log)"; }
+# 6. the browser test (security) ---------------------------------------------------------------------------------
+# tests/integration/browser.test.ts drives Debian's chromium with playwright-core (an npm devDependency, so `npm ci`
+# brings it); never `npx playwright install`, which downloads a browser. Under CI=true a missing chromium fails it.
+if [ ! -x /usr/bin/chromium ]; then
+  log "apt-get install chromium (the browser test)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >"$CI_ENV_DIR/apt-chromium.log" 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >"$CI_ENV_DIR/apt-chromium.log" 2>&1; } \
+    || { tail -20 "$CI_ENV_DIR/apt-chromium.log" >&2; die "apt-get install chromium failed (log: $CI_ENV_DIR/apt-chromium.log)"; }
+fi
+
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"
