@@ -39,10 +39,13 @@ describeOn(engine, "in a real browser", ({ docker, imageId }) => {
   it("challenges, signs in with the password, shows opencode, and keeps a session across a container replacement", async () => {
     const url = d.baseUrl;
     // 1. No credentials: the basic-auth challenge.
+    // (Headless chromium turns the challenge into ERR_INVALID_AUTH_CREDENTIALS for a page: the browser's own
+    // request shows the 401 and the challenge header.)
     const anonymous = await browser.newContext();
-    const challenge = await (await anonymous.newPage()).goto(url);
-    expect(challenge?.status()).toBe(401);
-    expect(challenge?.headers()["www-authenticate"] ?? "").toMatch(/^Basic/i);
+    await expect((await anonymous.newPage()).goto(url)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+    const challenge = await anonymous.request.get(url);
+    expect(challenge.status()).toBe(401);
+    expect(challenge.headers()["www-authenticate"] ?? "").toMatch(/^Basic/i);
     await anonymous.close();
 
     // 2. Signed in with the generated password: opencode's UI.
