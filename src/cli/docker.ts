@@ -9,10 +9,28 @@ import { applyPullEvent, emptyPull, progressLogLines, renderPull, type PullEvent
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** dockerode connection options for a `docker:host` value (undefined: DOCKER_HOST or the default socket). */
-export function dockerOptions(host: string | undefined, env: Env): Docker.DockerOptions {
-  if (!host) return {};
+export class DaemonError extends Error {
+  override readonly name = "DaemonError";
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/**
+ * dockerode connection options for the engine Pulumi will use: the stack's `docker:host`, else DOCKER_HOST from the
+ * same environment, else the default socket. A non-loopback tcp:// host without TLS is refused: registry
+ * credentials would cross the network in the clear to an endpoint nobody verified.
+ */
+export function dockerOptions(stackHost: string | undefined, env: Env): Docker.DockerOptions {
+  const host = stackHost ?? env["DOCKER_HOST"];
+  if (!host) return { socketPath: "/var/run/docker.sock" };
+  const key = stackHost ? "docker:host" : "DOCKER_HOST";
   const url = new URL(host);
+  if (url.protocol === "tcp:" && !env["DOCKER_TLS_VERIFY"] && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new DaemonError(
+      `${key} ${host}: plain tcp:// to another machine is refused (no TLS: the engine is unverified and registry credentials would travel in the clear). ` +
+        "Allowed: ssh://user@host, a loopback tcp:// address, or tcp:// with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH.",
+    );
+  }
   switch (url.protocol) {
     case "unix:":
       return { socketPath: url.pathname };
@@ -31,10 +49,6 @@ export function dockerOptions(host: string | undefined, env: Env): Docker.Docker
     default:
       throw new Error(`docker:host ${host}: unsupported scheme ${url.protocol}`);
   }
-}
-
-export class DaemonError extends Error {
-  override readonly name = "DaemonError";
 }
 
 export async function connectDocker(host: string | undefined, env: Env = process.env): Promise<Docker> {
