@@ -10,6 +10,8 @@
 #   6. that image pushed to both registries as the published repository (latest and a version tag), through the
 #      token flow, so a stack naming 127.0.0.1:<port>/<repository>:latest pulls it as a user's stack pulls Docker Hub
 #   7. a remote Docker host over SSH: sshd on loopback and a user of the docker group (the remote stack's path)
+#   8. chromium for the browser test (driven by playwright-core)
+#   9. the Go-built tools (scripts/ci-env/build-tools.sh: tools/README.md)
 # Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -229,7 +231,17 @@ else
   exec 3>&-
 fi
 printf '[%s]:%s %s\n' "$LOOPBACK" "$REMOTE_PORT" "$(cut -d' ' -f1,2 "$ssh_dir/host_ed25519.pub")" >"$ssh_dir/known_hosts"
-log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"
 
-# 6. the Pulumi CLI, language host and providers, built from tools/ (cached by version; prints cold/warm times)
+# 8. the browser test ---------------------------------------------------------------------------------
+# tests/integration/browser.test.ts drives Debian's chromium with playwright-core (an npm devDependency, so `npm ci`
+# brings it); never `npx playwright install`, which downloads a browser. Under CI=true a missing chromium fails it.
+if [ ! -x /usr/bin/chromium ]; then
+  log "apt-get install chromium (the browser test)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >"$CI_ENV_DIR/apt-chromium.log" 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >"$CI_ENV_DIR/apt-chromium.log" 2>&1; } \
+    || { tail -20 "$CI_ENV_DIR/apt-chromium.log" >&2; die "apt-get install chromium failed (log: $CI_ENV_DIR/apt-chromium.log)"; }
+fi
+
+# 9. the Go-built tools: the Pulumi CLI, language host and providers, cosign, trivy, dive (cached by version)
 scripts/ci-env/build-tools.sh || die "building the Pulumi tools failed (the log tail is above)"
+log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"

@@ -3,7 +3,7 @@
 // The Pulumi program, the image checks, the actions and every test read them from here; the Dockerfile cannot
 // import TypeScript, so tests/image asserts that it states the same values.
 
-/** The non-root user the sandbox runs as. ubuntu:24.04's `ubuntu` user is removed so this one gets uid 1000. */
+/** The user opencode runs as (it has passwordless sudo unless the stack sets `sudo: false`). ubuntu:24.04's `ubuntu` user is removed so this one gets uid 1000. */
 export const SANDBOX_USER = {
   name: "opencode",
   uid: 1000,

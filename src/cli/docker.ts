@@ -10,13 +10,30 @@ import { applyPullEvent, emptyPull, progressLogLines, renderPull, type PullEvent
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+export class DaemonError extends Error {
+  override readonly name = "DaemonError";
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
 /**
- * dockerode connection options for a `docker:host` value (undefined: DOCKER_HOST or the default socket). An ssh://
- * host goes through the system ssh with the stack's `docker:sshOpts` (see ssh-dial.ts), as the docker provider does.
+ * dockerode connection options for the engine Pulumi will use: the stack's `docker:host`, else DOCKER_HOST from the
+ * same environment, else the default socket. A non-loopback tcp:// host without TLS is refused: registry
+ * credentials would cross the network in the clear to an endpoint nobody verified. An ssh:// host goes through the
+ * system ssh with the stack's `docker:sshOpts` (see ssh-dial.ts: host keys, the user's keys and ssh config), as the
+ * docker provider does.
  */
-export function dockerOptions(host: string | undefined, env: Env, sshOpts: readonly string[] = []): Docker.DockerOptions {
-  if (!host) return {};
+export function dockerOptions(stackHost: string | undefined, env: Env, sshOpts: readonly string[] = []): Docker.DockerOptions {
+  const host = stackHost ?? env["DOCKER_HOST"];
+  if (!host) return { socketPath: "/var/run/docker.sock" };
+  const key = stackHost ? "docker:host" : "DOCKER_HOST";
   const url = new URL(host);
+  if (url.protocol === "tcp:" && !env["DOCKER_TLS_VERIFY"] && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new DaemonError(
+      `${key} ${host}: plain tcp:// to another machine is refused (no TLS: the engine is unverified and registry credentials would travel in the clear). ` +
+        "Allowed: ssh://user@host, a loopback tcp:// address, or tcp:// with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH.",
+    );
+  }
   switch (url.protocol) {
     case "unix:":
       return { socketPath: url.pathname };
@@ -30,10 +47,6 @@ export function dockerOptions(host: string | undefined, env: Env, sshOpts: reado
     default:
       throw new Error(`docker:host ${host}: unsupported scheme ${url.protocol}`);
   }
-}
-
-export class DaemonError extends Error {
-  override readonly name = "DaemonError";
 }
 
 export async function connectDocker(host: string | undefined, env: Env = process.env, sshOpts: readonly string[] = []): Promise<Docker> {

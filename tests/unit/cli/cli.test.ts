@@ -99,9 +99,12 @@ describe("classifyDaemonError", () => {
 
 describe("dockerOptions", () => {
   it.each([
-    [undefined, {}, {}],
+    [undefined, {}, { socketPath: "/var/run/docker.sock" }],
+    // The engine Pulumi uses: DOCKER_HOST of the same environment when the stack sets no docker:host.
+    [undefined, { DOCKER_HOST: "unix:///run/user/1000/docker.sock" }, { socketPath: "/run/user/1000/docker.sock" }],
+    ["unix:///srv/d.sock", { DOCKER_HOST: "unix:///other.sock" }, { socketPath: "/srv/d.sock" }],
     ["unix:///run/user/1000/docker.sock", {}, { socketPath: "/run/user/1000/docker.sock" }],
-    ["tcp://10.0.0.2:2375", {}, { protocol: "http", host: "10.0.0.2", port: "2375" }],
+    ["tcp://127.0.0.1:2375", {}, { protocol: "http", host: "127.0.0.1", port: "2375" }],
     ["tcp://10.0.0.2", { DOCKER_TLS_VERIFY: "1" }, { protocol: "https", host: "10.0.0.2", port: "2376" }],
   ])("%s", (host, env, expected) => expect(dockerOptions(host, env)).toEqual(expected));
 
@@ -109,6 +112,10 @@ describe("dockerOptions", () => {
     const options = dockerOptions("ssh://me@box.example:2222", {}, ["-o", "StrictHostKeyChecking=yes"]) as { agent?: unknown; protocol?: string };
     expect(options.protocol).toBe("http");
     expect(options.agent).toBeInstanceOf(SshDialAgent);
+  });
+  it("refuses a non-loopback tcp:// engine without TLS, naming the key it came from", () => {
+    expect(() => dockerOptions("tcp://10.0.0.2:2375", {})).toThrow(/^docker:host tcp:\/\/10\.0\.0\.2:2375: plain tcp:\/\/ to another machine is refused.*Allowed: ssh:\/\/user@host/);
+    expect(() => dockerOptions(undefined, { DOCKER_HOST: "tcp://build.example:2375" })).toThrow(/^DOCKER_HOST tcp:\/\/build\.example:2375: plain tcp/);
   });
 });
 
