@@ -9,6 +9,7 @@ import { ConfigError, ConfigErrors } from "./errors.js";
 import { readRawConfig } from "./read.js";
 import { PROJECT, SANDBOX_KEYS, fullKey, type KeySpec } from "./schema.js";
 import { Secret } from "./secret.js";
+import { TEAM_KEYS } from "./team-keys.js";
 import type { RawConfig } from "./settings.js";
 
 export const RELEASE_STRATEGIES = ["native", "qemu"] as const;
@@ -273,7 +274,7 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
 
 /** Keys in the project's namespace that neither program declares, sorted. */
 export function unknownProjectKeys(values: Readonly<Record<string, string>>): string[] {
-  const known = new Set([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG)].map(fullKey));
+  const known = new Set([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG), ...Object.keys(TEAM_KEYS)].map(fullKey));
   return Object.keys(values).filter((k) => k.startsWith(`${PROJECT}:`) && !known.has(k)).sort();
 }
 

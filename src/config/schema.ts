@@ -18,7 +18,7 @@ export const SANDBOX_KEYS = {
   mode: {
     type: "string",
     default: "sandbox",
-    description: "What the program provisions: `sandbox` (opencode on a Docker host) or `release` (image build and push).",
+    description: "What the program provisions: `sandbox` (opencode on a Docker host), `team` (a sandbox per member on Kubernetes) or `release` (image build and push).",
   },
   port: {
     type: "integer",

@@ -54,7 +54,7 @@ export interface SandboxSettings {
   readonly docker: { readonly host?: string; readonly sshOpts: readonly string[] };
 }
 
-export const MODES = ["sandbox", "release"] as const;
+export const MODES = ["sandbox", "release", "team"] as const;
 export type Mode = (typeof MODES)[number];
 export const IMAGE_SOURCES = ["pull", "build"] as const;
 
@@ -72,7 +72,7 @@ export function localBuildTag(publishedName: string, stack: string): string {
 export function parseMode(raw: Pick<RawConfig, "values">): Mode {
   const value = raw.values[fullKey("mode")] ?? String(SANDBOX_KEYS.mode.default);
   if (!(MODES as readonly string[]).includes(value)) {
-    throw new ConfigErrors([new ConfigError(fullKey("mode"), `"${value}" is not a mode`, MODES.join(" or "))]);
+    throw new ConfigErrors([new ConfigError(fullKey("mode"), `"${value}" is not a mode`, MODES.join(", "))]);
   }
   return value as Mode;
 }
