@@ -1,9 +1,10 @@
-// The edge between the Pulumi runtime and the pure settings module: collects the config the CLI handed to this
-// process (values with project defaults merged, and which keys were secrets).
+// The edge between the Pulumi runtime and the pure settings modules: collects the config the CLI handed to this
+// process (values with project defaults merged, and which keys were secrets) and hands it to them.
 
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
-import type { RawConfig } from "./settings.js";
+import { parseReleaseSettings, type ReleaseSettings } from "./release.js";
+import type { RawConfig } from "./schema.js";
 
 /** Key under which the CLI lists the secret config keys (see @pulumi/pulumi runtime/config). */
 const SECRET_KEYS_VAR = "PULUMI_CONFIG_SECRET_KEYS";
@@ -33,4 +34,9 @@ export function readRawConfig(): RawConfig {
     secretKeys: secretKeys(),
     homeDir: homedir(),
   };
+}
+
+/** Reads the release keys from the config the CLI handed this process, and the credentials from `env`. */
+export function readReleaseSettings(env: NodeJS.ProcessEnv): ReleaseSettings {
+  return parseReleaseSettings(readRawConfig(), env);
 }

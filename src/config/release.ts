@@ -3,14 +3,14 @@
 // `secure:` value (a plain one is refused), or it comes from the environment GitHub fills from its secrets; either
 // way it travels as a Secret and reaches resources as a Pulumi secret, so state holds it encrypted.
 
-import { IMAGE_NAMES, PLATFORMS, type Platform } from "../facts.js";
+import { PLATFORMS, type Platform } from "../facts.js";
 import { InvalidReferenceError, parseReference } from "../oci/reference.js";
 import { ConfigError, ConfigErrors } from "./errors.js";
-import { readRawConfig } from "./read.js";
-import { PROJECT, SANDBOX_KEYS, fullKey, type KeySpec } from "./schema.js";
+import { RELEASE_CONFIG, fullKey, unknownProjectKeys, type RawConfig, type ReleaseKey } from "./schema.js";
 import { Secret } from "./secret.js";
-import { TEAM_KEYS } from "./team-keys.js";
-import type { RawConfig } from "./settings.js";
+
+/** The release key table lives with the sandbox's in the schema; re-exported for the release program's readers. */
+export { RELEASE_CONFIG };
 
 export const RELEASE_STRATEGIES = ["native", "qemu"] as const;
 export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
@@ -21,94 +21,6 @@ export type ReleaseRole = (typeof RELEASE_ROLES)[number];
 export const REGISTRY_KEYS = ["dockerHub", "ghcr"] as const;
 export type RegistryKey = (typeof REGISTRY_KEYS)[number];
 
-/**
- * The release keys (without the `opencode-cloud:` namespace): type, default and description. Pulumi.yaml declares the
- * same table (tests/release/config.test.ts compares them). An empty string means "not set".
- */
-export const RELEASE_CONFIG = {
-  releaseStrategy: {
-    type: "string",
-    default: "native",
-    description: "Release builds: `native` (one runner per platform, merged into an index per registry) or `qemu` (one multi-platform build).",
-  },
-  releaseRole: {
-    type: "string",
-    default: "",
-    description: "Release stack role with strategy native: `build` (one platform, pushed by digest) or `merge` (tags: an index per registry); `all` with qemu.",
-  },
-  releasePlatform: {
-    type: "string",
-    default: "",
-    description: "The platform a `build` release stack builds: `linux/amd64` or `linux/arm64`.",
-  },
-  releasePlatforms: {
-    type: "string",
-    default: "linux/amd64,linux/arm64",
-    description: "Comma-separated platforms a `merge` or `all` release stack publishes.",
-  },
-  releasePush: {
-    type: "boolean",
-    default: true,
-    description: "Push release images (false: build only).",
-  },
-  releaseFreshBase: {
-    type: "boolean",
-    default: false,
-    description: "Pull the base image again and build without cache (the weekly rebuild).",
-  },
-  releaseContext: {
-    type: "string",
-    default: "image",
-    description: "Docker build context of the release image, relative to the project.",
-  },
-  releaseDockerfile: {
-    type: "string",
-    default: "image/Dockerfile",
-    description: "Dockerfile of the release image, relative to the project.",
-  },
-  releaseCacheTag: {
-    type: "string",
-    default: "buildcache",
-    description: "Registry cache tag prefix: the cache of each architecture is `<Docker Hub image>:<prefix>-<arch>`.",
-  },
-  releaseDefaultBranch: {
-    type: "string",
-    default: "main",
-    description: "The branch whose builds publish `edge` and write the build caches.",
-  },
-  releaseDockerHubImage: {
-    type: "string",
-    default: IMAGE_NAMES.dockerHub,
-    description: "Docker Hub image the release publishes (primary).",
-  },
-  releaseGhcrImage: {
-    type: "string",
-    default: IMAGE_NAMES.ghcr,
-    description: "GHCR image the release publishes (mirror).",
-  },
-  releaseDockerHubUsername: {
-    type: "string",
-    default: "",
-    description: "Docker Hub user that pushes (empty: the DOCKERHUB_USERNAME environment variable).",
-  },
-  releaseDockerHubToken: {
-    type: "string",
-    default: "",
-    description: "Docker Hub access token, set with `pulumi config set --secret` (empty: the DOCKERHUB_TOKEN environment variable).",
-  },
-  releaseGhcrUsername: {
-    type: "string",
-    default: "",
-    description: "GHCR user that pushes (empty: GHCR_USERNAME, then GITHUB_ACTOR).",
-  },
-  releaseGhcrToken: {
-    type: "string",
-    default: "",
-    description: "GHCR token, set with `pulumi config set --secret` (empty: GHCR_TOKEN, then GITHUB_TOKEN).",
-  },
-} as const satisfies Record<string, KeySpec>;
-
-export type ReleaseKey = keyof typeof RELEASE_CONFIG;
 /** Where each registry's credentials come from when the stack config has none (GitHub secrets as env). */
 export const CREDENTIAL_ENV: Record<RegistryKey, { username: readonly string[]; token: readonly string[] }> = {
   dockerHub: { username: ["DOCKERHUB_USERNAME"], token: ["DOCKERHUB_TOKEN"] },
@@ -270,17 +182,6 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
   };
   if (errors.length > 0 || strategy === undefined || role === undefined) throw new ConfigErrors(errors);
   return { strategy, role, ...rest };
-}
-
-/** Keys in the project's namespace that neither program declares, sorted. */
-export function unknownProjectKeys(values: Readonly<Record<string, string>>): string[] {
-  const known = new Set([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG), ...Object.keys(TEAM_KEYS)].map(fullKey));
-  return Object.keys(values).filter((k) => k.startsWith(`${PROJECT}:`) && !known.has(k)).sort();
-}
-
-/** Reads the release keys from the config the CLI handed this process, and the credentials from `env`. */
-export function readReleaseSettings(env: NodeJS.ProcessEnv): ReleaseSettings {
-  return parseReleaseSettings(readRawConfig(), env);
 }
 
 /** The error for a pushing stack without credentials for a registry, naming both places they may come from. */

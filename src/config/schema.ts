@@ -1,7 +1,12 @@
-// The project's config keys: type, default and description of each, in one table.
-// Pulumi.yaml declares the same schema for the CLI (tests/unit/config/schema.test.ts keeps the two equal); the
-// settings module reads values through this table, so a key missing from the stack gets the same default here as
-// the CLI would merge in.
+// The project's config keys: type, default and description of each, in one table per program (sandbox, release;
+// the team stack's in team-keys.ts),
+// the shape in which the CLI hands config to a program, and the checks both programs share (unknown keys).
+// Pulumi.yaml declares the same schema for the CLI (tests/unit/config/schema.test.ts and tests/release/config.test.ts
+// keep them equal); the settings modules read values through these tables, so a key missing from the stack gets the
+// same default here as the CLI would merge in.
+
+import { IMAGE_NAMES } from "../facts.js";
+import { TEAM_KEYS } from "./team-keys.js";
 
 export const PROJECT = "opencode-cloud";
 
@@ -13,7 +18,7 @@ export interface KeySpec {
   readonly description: string;
 }
 
-/** The sandbox program's keys (the release program declares its own in src/config/release.ts). */
+/** The sandbox program's keys (src/config/settings.ts reads them). */
 export const SANDBOX_KEYS = {
   mode: {
     type: "string",
@@ -94,6 +99,95 @@ export const SANDBOX_KEYS = {
 
 export type SandboxKey = keyof typeof SANDBOX_KEYS;
 
+/**
+ * The release program's keys (src/config/release.ts reads them), without the `opencode-cloud:` namespace.
+ * Pulumi.yaml declares the same table (tests/release/config.test.ts compares them). An empty string means "not set".
+ */
+export const RELEASE_CONFIG = {
+  releaseStrategy: {
+    type: "string",
+    default: "native",
+    description: "Release builds: `native` (one runner per platform, merged into an index per registry) or `qemu` (one multi-platform build).",
+  },
+  releaseRole: {
+    type: "string",
+    default: "",
+    description: "Release stack role with strategy native: `build` (one platform, pushed by digest) or `merge` (tags: an index per registry); `all` with qemu.",
+  },
+  releasePlatform: {
+    type: "string",
+    default: "",
+    description: "The platform a `build` release stack builds: `linux/amd64` or `linux/arm64`.",
+  },
+  releasePlatforms: {
+    type: "string",
+    default: "linux/amd64,linux/arm64",
+    description: "Comma-separated platforms a `merge` or `all` release stack publishes.",
+  },
+  releasePush: {
+    type: "boolean",
+    default: true,
+    description: "Push release images (false: build only).",
+  },
+  releaseFreshBase: {
+    type: "boolean",
+    default: false,
+    description: "Pull the base image again and build without cache (the weekly rebuild).",
+  },
+  releaseContext: {
+    type: "string",
+    default: "image",
+    description: "Docker build context of the release image, relative to the project.",
+  },
+  releaseDockerfile: {
+    type: "string",
+    default: "image/Dockerfile",
+    description: "Dockerfile of the release image, relative to the project.",
+  },
+  releaseCacheTag: {
+    type: "string",
+    default: "buildcache",
+    description: "Registry cache tag prefix: the cache of each architecture is `<Docker Hub image>:<prefix>-<arch>`.",
+  },
+  releaseDefaultBranch: {
+    type: "string",
+    default: "main",
+    description: "The branch whose builds publish `edge` and write the build caches.",
+  },
+  releaseDockerHubImage: {
+    type: "string",
+    default: IMAGE_NAMES.dockerHub,
+    description: "Docker Hub image the release publishes (primary).",
+  },
+  releaseGhcrImage: {
+    type: "string",
+    default: IMAGE_NAMES.ghcr,
+    description: "GHCR image the release publishes (mirror).",
+  },
+  releaseDockerHubUsername: {
+    type: "string",
+    default: "",
+    description: "Docker Hub user that pushes (empty: the DOCKERHUB_USERNAME environment variable).",
+  },
+  releaseDockerHubToken: {
+    type: "string",
+    default: "",
+    description: "Docker Hub access token, set with `pulumi config set --secret` (empty: the DOCKERHUB_TOKEN environment variable).",
+  },
+  releaseGhcrUsername: {
+    type: "string",
+    default: "",
+    description: "GHCR user that pushes (empty: GHCR_USERNAME, then GITHUB_ACTOR).",
+  },
+  releaseGhcrToken: {
+    type: "string",
+    default: "",
+    description: "GHCR token, set with `pulumi config set --secret` (empty: GHCR_TOKEN, then GITHUB_TOKEN).",
+  },
+} as const satisfies Record<string, KeySpec>;
+
+export type ReleaseKey = keyof typeof RELEASE_CONFIG;
+
 /** `opencode-cloud:<key>`, as users write it. */
 export const fullKey = (key: string): string => `${PROJECT}:${key}`;
 
@@ -102,3 +196,21 @@ export const DOCKER_KEYS = {
   host: "docker:host",
   sshOpts: "docker:sshOpts",
 } as const;
+
+/** Config as the Pulumi CLI passes it to a program. */
+export interface RawConfig {
+  readonly project: string;
+  readonly stack: string;
+  /** Every config value by full key (`opencode-cloud:port`, `docker:host`), secrets decrypted. */
+  readonly values: Readonly<Record<string, string>>;
+  /** Full keys whose values were stored as secrets (`secure:` in the stack file). */
+  readonly secretKeys: ReadonlySet<string>;
+  /** Home directory of the user running the program (for the default SSH key directory). */
+  readonly homeDir: string;
+}
+
+/** Keys in the project's namespace that no program declares, sorted. */
+export function unknownProjectKeys(values: Readonly<Record<string, string>>): string[] {
+  const known = new Set([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG), ...Object.keys(TEAM_KEYS)].map(fullKey));
+  return Object.keys(values).filter((k) => k.startsWith(`${PROJECT}:`) && !known.has(k)).sort();
+}

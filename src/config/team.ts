@@ -7,9 +7,9 @@ import { VOLUME_KINDS, type Platform, type VolumeKind } from "../facts.js";
 import type { PullSettings } from "../image/types.js";
 import { ConfigError, ConfigErrors } from "./errors.js";
 import { parseQuantity, QUANTITY_ALLOWED } from "./quantity.js";
-import { fullKey, SANDBOX_KEYS, type SandboxKey } from "./schema.js";
+import { readImageSource } from "./sandbox/image-source.js";
+import { fullKey, SANDBOX_KEYS, unknownProjectKeys, type RawConfig, type SandboxKey } from "./schema.js";
 import { Secret } from "./secret.js";
-import { parseSettings, type RawConfig } from "./settings.js";
 import { TEAM_KEYS, volumeSizeKey, type TeamKey } from "./team-keys.js";
 
 export interface TeamMember {
@@ -74,19 +74,16 @@ export function parseTeamSettings(raw: RawConfig, published: readonly string[]):
     return raw.values[fullKey(key)] ?? (typeof fallback === "string" ? fallback : JSON.stringify(fallback));
   };
 
-  // The image keys (and the keys every stack shares) through the sandbox reader: one reading, one set of messages.
-  let image: PullSettings | undefined;
-  let platform: Platform | undefined;
-  try {
-    const shared = parseSettings(raw, published);
-    if (shared.image.source === "pull") image = shared.image;
-    platform = shared.platform;
-  } catch (e) {
-    if (!(e instanceof ConfigErrors)) throw e;
-    errors.push(...e.errors);
+  // The image keys through the Docker program's own reader: one reading, one set of messages.
+  const shared = readImageSource(raw, published);
+  errors.push(...shared.errors);
+  const image = shared.value.image.source === "pull" ? shared.value.image : undefined;
+  const platform = shared.value.platform;
+  // A key of this project that nothing reads is a typo, as in every other stack.
+  for (const key of unknownProjectKeys(raw.values)) {
+    fail(key, "is not a config key of this project", "the keys Pulumi.yaml declares (README: Configuration, Team stack)");
   }
-  const sourceText = raw.values[fullKey("imageSource")] ?? SANDBOX_KEYS.imageSource.default;
-  if (sourceText === "build") {
+  if (shared.value.image.source === "build") {
     fail(fullKey("imageSource"), "build makes the image on one Docker host, which a cluster's nodes cannot pull", "pull (the published image, pinned by digest)");
   }
   for (const key of DOCKER_ONLY_KEYS) {

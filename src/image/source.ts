@@ -8,7 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "../facts.js";
-import type { ImageSourceSettings } from "../config/settings.js";
+import type { ImageSourceSettings } from "../config/sandbox/image-source.js";
 import type { ResolvedImage } from "./types.js";
 
 /** Build context and Dockerfile, relative to the project directory (where Pulumi runs the program). */

@@ -1,7 +1,7 @@
 // What the pull path resolves before any resource is declared: the digest a registry serves for the configured tag.
 
 import type { ImageReference } from "../oci/reference.js";
-import type { ImageSourceSettings } from "../config/settings.js";
+import type { ImageSourceSettings } from "../config/sandbox/image-source.js";
 import type { ProgramLog } from "../sandbox/log.js";
 
 export type PullSettings = Extract<ImageSourceSettings, { source: "pull" }>;

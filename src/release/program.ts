@@ -12,7 +12,8 @@ import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 
 import { ConfigError } from "../config/errors.js";
-import { readReleaseSettings, missingCredentials, type RegistryKey, type ReleaseSettings } from "../config/release.js";
+import { readReleaseSettings } from "../config/read.js";
+import { missingCredentials, type RegistryKey, type ReleaseSettings } from "../config/release.js";
 import type { Platform } from "../facts.js";
 import {
   MultiPlatformImage,

@@ -6,14 +6,16 @@
 // Offline: the pull source's registry resolution is injected (a deterministic fake by default; tests pass a
 // resolver over the loopback fake registry from tests/support/fake-registry.ts). Can run any number of times in one
 // process.
+//
+// The Pulumi SDK and the program load on the first run, not on import: a test file that only reads config from here
+// (PROJECT_DIR, effectiveConfig, fakeResolver) does not pay their import (about 2 s of CPU per file).
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as pulumi from "@pulumi/pulumi";
+import type * as Pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import program from "../../index.js";
 import { PROJECT } from "../../src/config/schema.js";
 import type { ImageResolver, ResolvedImage } from "../../src/image/types.js";
 import { formatReference } from "../../src/oci/reference.js";
@@ -143,14 +145,20 @@ export function effectiveConfig(options: Pick<RunOptions, "stackFile" | "overrid
   return { values, secretKeys: [...secret].sort() };
 }
 
-const { specialSigKey, specialSecretSig } = pulumi.runtime;
+type Sdk = typeof Pulumi;
+type Program = (typeof import("../../index.js"))["default"];
+let loading: Promise<{ pulumi: Sdk; program: Program }> | undefined;
+/** The SDK and index.ts's program, imported once per process on the first run. */
+const load = () =>
+  (loading ??= Promise.all([import("@pulumi/pulumi"), import("../../index.js")]).then(([pulumi, index]) => ({ pulumi, program: index.default })));
 
 /** Unwraps secret markers; returns the value and whether any part was secret. */
-function unwrap(value: unknown): [unknown, boolean] {
+function unwrap(pulumi: Sdk, value: unknown): [unknown, boolean] {
+  const { specialSigKey, specialSecretSig } = pulumi.runtime;
   if (Array.isArray(value)) {
     let secret = false;
     const out = value.map((v) => {
-      const [u, s] = unwrap(v);
+      const [u, s] = unwrap(pulumi, v);
       secret ||= s;
       return u;
     });
@@ -158,12 +166,12 @@ function unwrap(value: unknown): [unknown, boolean] {
   }
   if (typeof value === "object" && value !== null) {
     const record = value as Record<string, unknown>;
-    if (record[specialSigKey] === specialSecretSig) return [unwrap(record["value"])[0], true];
+    if (record[specialSigKey] === specialSecretSig) return [unwrap(pulumi, record["value"])[0], true];
     if (pulumi.Resource.isInstance(value)) return [value, false];
     let secret = false;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(record)) {
-      const [u, s] = unwrap(v);
+      const [u, s] = unwrap(pulumi, v);
       secret ||= s;
       out[k] = u;
     }
@@ -172,11 +180,11 @@ function unwrap(value: unknown): [unknown, boolean] {
   return [value, false];
 }
 
-function unwrapTop(props: Record<string, unknown>): { values: Record<string, unknown>; secret: string[] } {
+function unwrapTop(pulumi: Sdk, props: Record<string, unknown>): { values: Record<string, unknown>; secret: string[] } {
   const values: Record<string, unknown> = {};
   const secret: string[] = [];
   for (const [k, v] of Object.entries(props)) {
-    const [u, s] = unwrap(v);
+    const [u, s] = unwrap(pulumi, v);
     values[k] = u;
     if (s) secret.push(k);
   }
@@ -230,6 +238,7 @@ export function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
 }
 
 async function runOnce(options: RunOptions): Promise<ProgramRun> {
+  const { pulumi, program } = await load();
   const stack = options.stack ?? options.stackFile ?? "test";
   const config = effectiveConfig(options);
   const declared = new Map<string, DeclaredResource>();
@@ -239,7 +248,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const state = mockState(args.type, args.name, unwrap(args.inputs)[0] as Record<string, unknown>);
+        const state = mockState(args.type, args.name, unwrap(pulumi, args.inputs)[0] as Record<string, unknown>);
         return { id: args.custom === false ? undefined : `${args.name}-id`, state };
       },
       call: (args) => {
@@ -297,7 +306,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
   for (const [urn, req] of requests) {
     const registered = mockMonitor.resources.get(urn);
     void registered;
-    const inputs = unwrapTop(pulumi.runtime.deserializeProperties((req as unknown as { getObject(): never }).getObject(), true));
+    const inputs = unwrapTop(pulumi, pulumi.runtime.deserializeProperties((req as unknown as { getObject(): never }).getObject(), true));
     declared.set(urn, {
       type: req.getType(),
       name: req.getName(),
@@ -318,7 +327,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
       },
     });
   }
-  const outputs = unwrapTop(stackOutputs);
+  const outputs = unwrapTop(pulumi, stackOutputs);
   return {
     resources: [...declared.values()],
     outputs: outputs.values,
