@@ -2,7 +2,8 @@
 # Builds the Kubernetes pieces the team stack's integration tests need, from their Go modules (tools/kube/*), into a
 # cache keyed by version: $KUBE_CACHE/<name>-<version>/ (a `.complete` marker makes a directory count). A piece
 # already in the cache is not built again; one at a time, because the machine is small and shared.
-#   kubernetes-<v>/    kube-apiserver, kube-controller-manager, kube-scheduler (k8s.io/kubernetes as a dependency)
+#   kubernetes-<v>/    kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes as a dependency;
+#                      kwokctl checks the cluster with kubectl)
 #   kwok-<v>/          kwok, kwokctl (sigs.k8s.io/kwok)
 #   pulumi-kubernetes-<v>/  pulumi-resource-kubernetes (github.com/pulumi/pulumi-kubernetes/provider/v4)
 #   etcd-<v>/          etcd, etcdctl (Debian trixie's etcd-server/etcd-client, extracted: installing starts a server)
@@ -59,7 +60,8 @@ build_kubernetes() {
     ldflags+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
   done
   (cd "$dir" && go build "${GO_FLAGS[@]}" -ldflags "-s -w$ldflags" -o "$out/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl)
 }
 
 build_kwok() {

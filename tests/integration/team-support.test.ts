@@ -33,6 +33,7 @@ it("configures kwokctl for our binaries on loopback, downloading nothing", () =>
     kubeApiserverPort: 32123,
     kubeVersion: KUBE_TOOLS.kubernetes,
     kubeApiserverBinary: `/cache/kubernetes-${KUBE_TOOLS.kubernetes}/kube-apiserver`,
+    kubectlBinary: `/cache/kubernetes-${KUBE_TOOLS.kubernetes}/kubectl`,
     etcdBinary: `/cache/etcd-${KUBE_TOOLS.etcd}/etcd`,
     kwokControllerBinary: `/cache/kwok-${KUBE_TOOLS.kwok}/kwok`,
   });
