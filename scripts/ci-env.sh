@@ -154,6 +154,9 @@ BUILDKIT_PROGRESS=plain DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="
   || { tail -40 "$CI_ENV_DIR/image-build.log" >&2; die "building $TEST_LOCAL_IMAGE failed (log: $CI_ENV_DIR/image-build.log)"; }
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"
 
-# 6. the Kubernetes pieces of the team stack's tier (cached by version; a warm run only checks the cache) -----------
+# 6. the Pulumi CLI, language host and providers, built from tools/ (cached by version; prints cold/warm times)
+scripts/ci-env/build-tools.sh || die "building the Pulumi tools failed (the log tail is above)"
+
+# 7. the Kubernetes pieces of the team stack's tier (cached by version; a warm run only checks the cache) -----------
 log "Kubernetes pieces (control plane, etcd, kwok, the Pulumi Kubernetes provider)"
 scripts/ci-env/build-kube.sh || die "building the Kubernetes pieces failed (scripts/ci-env/build-kube.sh)"

@@ -91,6 +91,8 @@ export const SELF_TEST_OK = /^(\d+)\/(\d+) tools ok$/m;
  */
 export const CI_ENV = {
   dir: "/var/tmp/opencode-cloud-ci",
+  /** The Go tools built from tools/<set>/ (scripts/ci-env/build-tools.sh): cache, bin/ (on PATH), env files. */
+  toolsDir: "/var/tmp/opencode-cloud-tools",
   settingsFile: "env.json",
   baseImage: "local/debian:bookworm",
   host: "127.0.0.1",
@@ -115,13 +117,23 @@ export const IMAGE_LABELS = {
 } as const;
 
 /**
+ * What the test environment sets for the Pulumi CLI (it has no internet): plugins come only from
+ * `pulumi plugin install --file`, and the CLI does not ask for a newer release. The user's own setup needs neither.
+ */
+export const PULUMI_OFFLINE_ENV = {
+  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  PULUMI_SKIP_UPDATE_CHECK: "true",
+} as const;
+
+/**
  * The Kubernetes pieces the team stack's tests run against, built from their Go modules (tools/kube/*) by
  * scripts/ci-env/build-kube.sh into a cache keyed by version: `<cache>/<name>-<version>/`. Kubernetes 1.34 because
  * this machine runs cgroup v1: kubelets from 1.35 refuse it by default, and the control plane matches the kubelet
  * that real pods would need. etcd comes from Debian trixie's `etcd-server` package (extracted, never installed).
  */
 export const KUBE_TOOLS = {
-  cacheDir: "/var/tmp/opencode-cloud-tools/kube",
+  /** Under the Go tools' directory (CI_ENV.toolsDir), beside the sets scripts/ci-env/build-tools.sh builds. */
+  cacheDir: `${CI_ENV.toolsDir}/kube`,
   kubernetes: "v1.34.4",
   kwok: "v0.8.0",
   /** The @pulumi/kubernetes npm package's version; the plugin is built from the provider module at the same tag. */

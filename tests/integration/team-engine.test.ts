@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IMAGE_NAMES, VOLUME_KINDS } from "../../src/facts.js";
+import { IMAGE_NAMES, PULUMI_OFFLINE_ENV, VOLUME_KINDS } from "../../src/facts.js";
 import { Secret } from "../../src/config/secret.js";
 import { memberPassword } from "../../src/team/password.js";
 import { FakeRegistry, fakeIndex } from "../support/fake-registry.js";
@@ -24,7 +24,8 @@ const exec = promisify(execFile);
 const STACK = "team-it";
 const STORAGE_CLASS = "opencode-static";
 
-/** `pulumi` and its Node.js language host on PATH (scripts/ci-env.sh puts the built ones there). */
+/** `pulumi` and its Node.js language host on PATH (scripts/ci-env/build-tools.sh links them into the tools' bin
+ * directory, which vitest.integration.config.ts puts first on PATH). */
 async function pulumiCli(): Promise<string | undefined> {
   const missing: string[] = [];
   for (const bin of ["pulumi", "pulumi-language-nodejs"]) {
@@ -88,8 +89,7 @@ describe.skipIf(!pieces || cliMissing !== undefined)("the team stack through the
       PULUMI_HOME: join(home, ".pulumi"),
       PULUMI_BACKEND_URL: `file://${home}`,
       PULUMI_CONFIG_PASSPHRASE: "team-engine-test",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
+      ...PULUMI_OFFLINE_ENV,
       KUBECONFIG: cluster.kubeconfig,
     };
     await pulumi("stack", "init", "--secrets-provider", "passphrase");
