@@ -203,3 +203,20 @@ export const BACKUPS = {
  * the entrypoint relies on. `opencode-cloud:env` and `secretEnv` may not set them.
  */
 export const RESERVED_ENV = [AUTH_ENV.password, AUTH_ENV.username, "HOME", "USER", "PATH"] as const;
+
+/**
+ * The Kubernetes pieces the team stack's tests run against, built from their Go modules (tools/kube/*) by
+ * scripts/ci-env/build-kube.sh into a cache keyed by version: `<cache>/<name>-<version>/`. Kubernetes 1.34 because
+ * this machine runs cgroup v1: kubelets from 1.35 refuse it by default, and the control plane matches the kubelet
+ * that real pods would need. etcd comes from Debian trixie's `etcd-server` package (extracted, never installed).
+ */
+export const KUBE_TOOLS = {
+  /** Under the Go tools' directory (CI_ENV.toolsDir), beside the sets scripts/ci-env/build-tools.sh builds. */
+  cacheDir: `${CI_ENV.toolsDir}/kube`,
+  kubernetes: "v1.34.4",
+  kwok: "v0.8.0",
+  /** The @pulumi/kubernetes npm package's version; the plugin is built from the provider module at the same tag. */
+  provider: "4.25.0",
+  /** Debian trixie's etcd-server and etcd-client packages (etcd 3.5), this exact version. */
+  etcd: "3.5.16-4",
+} as const;

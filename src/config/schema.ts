@@ -1,10 +1,12 @@
-// The project's config keys: type, default and description of each, in one table per program (sandbox, release),
+// The project's config keys: type, default and description of each, in one table per program (sandbox, release;
+// the team stack's in team-keys.ts),
 // the shape in which the CLI hands config to a program, and the checks both programs share (unknown keys).
 // Pulumi.yaml declares the same schema for the CLI (tests/unit/config/schema.test.ts and tests/release/config.test.ts
 // keep them equal); the settings modules read values through these tables, so a key missing from the stack gets the
 // same default here as the CLI would merge in.
 
 import { IMAGE_NAMES } from "../facts.js";
+import { TEAM_KEYS } from "./team-keys.js";
 
 export const PROJECT = "opencode-cloud";
 
@@ -22,7 +24,7 @@ export const SANDBOX_KEYS = {
   mode: {
     type: "string",
     default: "sandbox",
-    description: "What the program provisions: `sandbox` (opencode on a Docker host) or `release` (image build and push).",
+    description: "What the program provisions: `sandbox` (opencode on a Docker host), `team` (a sandbox per member on Kubernetes) or `release` (image build and push).",
   },
   port: {
     type: "integer",
@@ -260,8 +262,8 @@ export interface RawConfig {
   readonly pathExists?: (path: string) => boolean;
 }
 
-/** Keys in the project's namespace that neither program declares, sorted. */
+/** Keys in the project's namespace that no program declares, sorted. */
 export function unknownProjectKeys(values: Readonly<Record<string, string>>): string[] {
-  const known = new Set([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG)].map(fullKey));
+  const known = new Set([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG), ...Object.keys(TEAM_KEYS)].map(fullKey));
   return Object.keys(values).filter((k) => k.startsWith(`${PROJECT}:`) && !known.has(k)).sort();
 }

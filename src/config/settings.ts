@@ -24,14 +24,14 @@ export interface SandboxSettings extends NetworkSettings, AuthSettings, ImageSet
   readonly stack: string;
 }
 
-export const MODES = ["sandbox", "release"] as const;
+export const MODES = ["sandbox", "release", "team"] as const;
 export type Mode = (typeof MODES)[number];
 
 /** Reads `opencode-cloud:mode` alone (index.ts picks the program with it before any other validation). */
 export function parseMode(raw: Pick<RawConfig, "values">): Mode {
   const value = raw.values[fullKey("mode")] ?? String(SANDBOX_KEYS.mode.default);
   if (!(MODES as readonly string[]).includes(value)) {
-    throw new ConfigErrors([new ConfigError(fullKey("mode"), `"${value}" is not a mode`, MODES.join(" or "))]);
+    throw new ConfigErrors([new ConfigError(fullKey("mode"), `"${value}" is not a mode`, MODES.join(", "))]);
   }
   return value as Mode;
 }

@@ -116,7 +116,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: `opencode-cloud:volumePrefix: "my/data" does not make valid volume names. Allowed: ${NAME}.`,
   },
   { what: "boolean not a boolean", stackFile: "dev", overrides: { "opencode-cloud:dockerAccess": "yes" }, message: 'opencode-cloud:dockerAccess: "yes" is not a boolean. Allowed: true or false.' },
-  { what: "unknown mode", stackFile: "dev", overrides: { "opencode-cloud:mode": "deploy" }, message: 'opencode-cloud:mode: "deploy" is not a mode. Allowed: sandbox or release.' },
+  { what: "unknown mode", stackFile: "dev", overrides: { "opencode-cloud:mode": "deploy" }, message: 'opencode-cloud:mode: "deploy" is not a mode. Allowed: sandbox, release, team.' },
   {
     what: "docker host not a Docker URL",
     stackFile: "dev",

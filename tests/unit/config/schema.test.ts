@@ -26,6 +26,7 @@ it("declares every sandbox key with the type, default and description the settin
 
 it("gives every project key a type, a description and a default", () => {
   for (const [key, decl] of Object.entries(project.config)) {
+    // An array declares the type of its items too (Pulumi checks each item before the program runs).
     expect(Object.keys(decl).sort(), key).toEqual(decl.type === "array" ? ["default", "description", "items", "type"] : ["default", "description", "type"]);
     expect(typeof decl.default === decl.type || (decl.type === "integer" && Number.isInteger(decl.default)) || (decl.type === "array" && Array.isArray(decl.default)), key).toBe(true);
   }
