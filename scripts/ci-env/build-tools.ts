@@ -114,9 +114,11 @@ async function buildSet(set: string, items: Planned[]): Promise<void> {
   await writeFile(logFile, "");
   for (const item of missing) {
     const { entry } = item;
-    // Fetching modules first (checksums checked against go.sum) keeps the download time apart from compile time.
+    // Fetching modules first (checksums checked against go.sum) keeps the download time apart from compile time;
+    // with the build's environment, since build constraints (GOEXPERIMENT, cgo) decide which packages are needed.
+    const { args, env } = goBuildCommand(entry, `${item.binary}.part`);
     item.moduleSeconds = await run("go", ["list", "-mod=readonly", "-deps", "-test=false", "-f", "{{.ImportPath}}", entry.package], {
-      cwd: dir, logFile, what: `downloading the modules of ${entry.bin} (tools/${set})`,
+      cwd: dir, env, logFile, what: `downloading the modules of ${entry.bin} (tools/${set})`,
     });
     if (isLocalPackage(entry.package)) {
       item.testSeconds = await run("go", ["test", "-mod=readonly", "-count=1", entry.package], {
@@ -125,7 +127,6 @@ async function buildSet(set: string, items: Planned[]): Promise<void> {
     }
     const part = `${item.binary}.part`;
     await mkdir(join(item.binary, ".."), { recursive: true });
-    const { args, env } = goBuildCommand(entry, part);
     log(`building ${entry.bin} ${entry.version} (tools/${set})`);
     item.buildSeconds = await run("go", args, { cwd: dir, env, logFile, what: `building ${entry.bin} ${entry.version} (tools/${set})` });
     await rename(part, item.binary);

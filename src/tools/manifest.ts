@@ -207,7 +207,7 @@ export interface CacheInputs {
 /** 16 hex digits of a sha256 over the inputs (order-independent for the local sources). */
 export function cacheKey(inputs: CacheInputs): string {
   const { entry } = inputs;
-  const canonicalEntry = [entry.bin, entry.package, entry.version, entry.moduleVersion ?? "", entry.tags, entry.ldflags, entry.cgo, entry.goExperiment ?? ""];
+  const canonicalEntry = [entry.bin, entry.package, entry.version, entry.moduleVersion ?? "", entry.tags, entry.ldflags, entry.cgo, ...(entry.goExperiment ? [entry.goExperiment] : [])];
   const sources = [...inputs.localSources].map(([p, h]) => `${p}\0${h}`).sort();
   const h = createHash("sha256");
   for (const part of [inputs.goVersion, inputs.goMod, inputs.goSum, JSON.stringify(canonicalEntry), ...sources]) {
