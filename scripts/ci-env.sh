@@ -209,7 +209,8 @@ unset DOCKER_CONFIG
 ssh_dir="$CI_ENV_DIR/sshd"
 mkdir -p "$ssh_dir"
 id -u "$REMOTE_USER" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --groups docker "$REMOTE_USER"
-usermod -aG docker "$REMOTE_USER"
+# No password at all ('*'), not a locked one ('!', useradd's default): sshd without PAM refuses locked accounts.
+usermod -aG docker -p '*' "$REMOTE_USER"
 [ -s "$ssh_dir/host_ed25519" ] || ssh-keygen -q -t ed25519 -N "" -f "$ssh_dir/host_ed25519"
 cat >"$ssh_dir/sshd_config" <<SSHD
 ListenAddress $LOOPBACK:$REMOTE_PORT

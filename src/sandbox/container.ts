@@ -107,8 +107,16 @@ export interface SandboxContainerArgs {
 
 /** Capabilities, user and security options for one sudo choice (pure; the README's table states the same). */
 export function privileges(sudo: boolean): Pick<docker.ContainerArgs, "capabilities" | "securityOpts" | "user"> {
-  if (sudo) return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.sudo] } };
-  return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.entrypoint] }, securityOpts: [NO_NEW_PRIVILEGES], user: "0:0" };
+  if (sudo) return { capabilities: { drops: ["ALL"], adds: engineCapabilities(CAPABILITIES.sudo) } };
+  return { capabilities: { drops: ["ALL"], adds: engineCapabilities(CAPABILITIES.entrypoint) }, securityOpts: [NO_NEW_PRIVILEGES], user: "0:0" };
+}
+
+/**
+ * Capability names as the engine reads them back (`CAP_CHOWN`): written without the prefix, every refresh found a
+ * difference and the next `up` replaced the container (found by the real engine).
+ */
+function engineCapabilities(names: readonly string[]): string[] {
+  return names.map((c) => `CAP_${c}`);
 }
 
 /**

@@ -1,4 +1,3 @@
-// (tests/integration/support/tools-env.ts on the toolchain branch reads the same env.json: use it once merged.)
 // `npm run up` through the real Pulumi CLI and docker provider (built from their Go modules by scripts/ci-env.sh into
 // CI_ENV.toolsDir), on the real engine, with the image pulled from the loopback Docker Hub: a stopped container and a
 // container removed by hand are repaired (the session kept), an image change takes the automatic pre-upgrade backup
@@ -16,22 +15,26 @@ import { status } from "../../src/cli/day-two.js";
 import { PROJECT_DIR } from "../../src/cli/stack.js";
 import { CI_ENV, VOLUMES } from "../../src/facts.js";
 import { describeOn, inCI, realEngine, type RealEngine } from "./support/env.js";
-import { createSession, execIn, sessionIds, freePort } from "./support/opencode.js";
+import { basicAuth, createSession, execIn, sessionIds, freePort } from "./support/opencode.js";
+import { toolsEnv } from "./support/tools-env.js";
 import { push, variant } from "./support/registry.js";
 
-/** The tools' environment (scripts/ci-env.sh writes `<toolsDir>/env.json`: PATH with the tools first, offline flags). */
+/** The tools' environment (scripts/ci-env.sh writes `<toolsDir>/env.json`): the CLI must run, the docker provider be on PATH. */
 function pulumiTools(): Record<string, string> | string {
-  const file = join(CI_ENV.toolsDir, "env.json");
-  if (!existsSync(file)) return `${file} is missing (the Pulumi CLI and docker provider are not built); run scripts/ci-env.sh`;
-  const env = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  let env: Record<string, string>;
+  try {
+    env = toolsEnv();
+  } catch (e) {
+    return (e as Error).message;
+  }
   const path = env["PATH"] ?? process.env["PATH"] ?? "";
   try {
     execFileSync("pulumi", ["version"], { env: { ...process.env, ...env, PATH: path } });
-    const plugins = JSON.parse(execFileSync("pulumi", ["plugin", "ls", "--json"], { env: { ...process.env, ...env, PATH: path } }).toString()) as { name: string; kind: string }[];
-    if (!plugins.some((p) => p.name === "docker" && p.kind === "resource")) return "the docker resource plugin is not installed; run scripts/ci-env.sh";
   } catch (e) {
     return `the Pulumi CLI does not run (${(e as Error).message.split("\n")[0]}); run scripts/ci-env.sh`;
   }
+  // The assembled docker provider is an ambient plugin on PATH (tools/docker/README.md), never a labelled install.
+  if (!path.split(delimiter).some((dir) => dir && existsSync(join(dir, "pulumi-resource-docker")))) return "pulumi-resource-docker is not on PATH; run scripts/ci-env.sh";
   return env;
 }
 
@@ -59,6 +62,8 @@ describeOn(ready, "npm run up through the real Pulumi CLI", ({ docker, settings 
   const args = parseCliArgs("up", ["--stack", stackName, "--skip-pull"]);
   const deps: CommandDeps = { ...defaultDeps, openStack: async () => stack, homeDir: stateHome };
   const base = () => `http://127.0.0.1:${port}`;
+  /** Basic auth with the password `npm run up` generated for the stack on its first run. */
+  const auth = async (): Promise<string> => basicAuth((await stack.getConfig("opencode-cloud:password")).value);
   const container = `opencode-cloud-${stackName}`;
 
   const runUp = async (): Promise<string> => {
@@ -105,19 +110,19 @@ describeOn(ready, "npm run up through the real Pulumi CLI", ({ docker, settings 
   });
 
   it("repairs a container stopped by hand, keeping the session", async () => {
-    const session = (await createSession(base())).id;
+    const session = (await createSession(base(), await auth())).id;
     await docker.getContainer(container).stop();
     const text = await runUp();
     expect(text).toMatch(new RegExp(`container ${container} was stopped \\(exit code \\d+`));
-    expect(await sessionIds(base())).toContain(session);
+    expect(await sessionIds(base(), await auth())).toContain(session);
   });
 
   it("repairs a container removed by hand, keeping the session", async () => {
-    const before = await sessionIds(base());
+    const before = await sessionIds(base(), await auth());
     await docker.getContainer(container).remove({ force: true });
     const text = await runUp();
     expect(text).toContain(`container ${container} was removed by hand: recreating it on the same volumes`);
-    expect(await sessionIds(base())).toEqual(expect.arrayContaining(before));
+    expect(await sessionIds(base(), await auth())).toEqual(expect.arrayContaining(before));
   });
 
   it("backs up the sessions volume before the container moves to another image", async () => {

@@ -85,7 +85,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       wait: true,
       waitTimeout: CONTAINER_POLICY.waitTimeoutSeconds,
       networkMode: `opencode-cloud-${stack}-net`,
-      capabilities: { drops: ["ALL"], adds: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"] },
+      capabilities: { drops: ["ALL"], adds: ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_KILL", "CAP_SETGID", "CAP_SETUID"] },
       ulimits: [{ name: "nproc", soft: 4096, hard: 4096 }],
       memory: 4096,
       memorySwap: 4096,
@@ -136,7 +136,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
   it("with sudo off: only the entrypoint's capabilities, started as root, no-new-privileges; memory as configured", async () => {
     const off = resourceOf(await runProgram({ stackFile: stack, overrides: { "opencode-cloud:sudo": false, "opencode-cloud:memoryLimitMb": 1024 } }), TYPES.container);
     expect(off.inputs).toMatchObject({
-      capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"] },
+      capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_SETGID", "CAP_SETUID"] },
       securityOpts: ["no-new-privileges:true"],
       user: "0:0",
       memory: 1024,
