@@ -17,7 +17,13 @@ import { TEST_LOCAL_IMAGE, VOLUME_KINDS, VOLUMES, type VolumeKind } from "../../
 import type { Deployment as PlacedDeployment } from "./support/deployment.js";
 import { Deployment, runWithVolumes } from "./support/deployment.js";
 import { describeOn, realEngine } from "./support/env.js";
-import { createSession, sessionIds, waitForHealthyAnswer } from "./support/opencode.js";
+import { basicAuth, createSession, sessionIds, waitForHealthyAnswer } from "./support/opencode.js";
+import { GENERATED_PASSWORD } from "../support/program.js";
+
+/** What the commands read of the stack's config: a sandbox always has its (secret) password. */
+const STACK_CONFIG = { "opencode-cloud:password": { value: GENERATED_PASSWORD, secret: true } };
+/** The deployments run the program's container, which carries that password (tests/support/program.ts). */
+const AUTH = basicAuth(GENERATED_PASSWORD);
 
 const engine = await realEngine();
 
@@ -25,7 +31,7 @@ const engine = await realEngine();
 async function sessionsSoon(base: string): Promise<string[]> {
   for (let i = 0; ; i++) {
     try {
-      return await sessionIds(base);
+      return await sessionIds(base, AUTH);
     } catch (e) {
       if (i >= 20) throw e;
       await new Promise((r) => setTimeout(r, 1_000));
@@ -49,7 +55,7 @@ function outputsOf(d: PlacedDeployment, imageId: string): OutputMap {
 
 /** Runs a command as `npm run <command> -- argv` would, capturing what it prints and its exit code. */
 function commands(d: PlacedDeployment, imageId: string, stateHome: string) {
-  const stack = { outputs: async () => outputsOf(d, imageId), getAllConfig: async () => ({}) } as unknown as StackHandle;
+  const stack = { outputs: async () => outputsOf(d, imageId), getAllConfig: async () => STACK_CONFIG } as unknown as StackHandle;
   const deps: DayTwoDeps = { openStack: async () => stack, connectDocker, homeDir: "/nonexistent" };
   const run = async (command: CommandName, argv: string[] = []): Promise<{ code: number; text: string }> => {
     const written: string[] = [];
@@ -120,7 +126,7 @@ describeOn(engine, "day-two commands on a sandbox as the dev stack declares it",
     const { code, text } = await run("restart");
     expect(code).toBe(0);
     expect(text).toContain(`healthy after`);
-    await waitForHealthyAnswer(d.baseUrl, Date.now());
+    await waitForHealthyAnswer(d.baseUrl, Date.now(), 120_000, AUTH);
   });
 
   it("open --print prints the URL", async () => {
@@ -128,7 +134,7 @@ describeOn(engine, "day-two commands on a sandbox as the dev stack declares it",
   });
 
   it("backup -> volumes removed by hand -> restore: the session and a 10k-file workspace are back (figures printed)", async () => {
-    const session = (await createSession(d.baseUrl)).id;
+    const session = (await createSession(d.baseUrl, AUTH)).id;
     await runWithVolumes(
       d,
       imageId,
@@ -157,7 +163,7 @@ describeOn(engine, "day-two commands on a sandbox as the dev stack declares it",
     expect(labels).toMatchObject({ "dev.opencode-cloud.managed-by": "opencode-cloud", "dev.opencode-cloud.volume": "sessions" });
 
     await d.createContainer(imageId);
-    await waitForHealthyAnswer(d.baseUrl, Date.now());
+    await waitForHealthyAnswer(d.baseUrl, Date.now(), 120_000, AUTH);
     expect(await sessionsSoon(d.baseUrl)).toContain(session);
     const files = await runWithVolumes(d, imageId, `find ${VOLUMES.projects}/src -type f | wc -l; cat ${VOLUMES.projects}/src/d77/f7.txt; stat -c %u:%g ${VOLUMES.projects}/src/d77/f7.txt`);
     expect(files.trim().split("\n")).toEqual(["10000", "file 77/7", "1000:1000"]);
