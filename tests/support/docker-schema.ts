@@ -108,11 +108,11 @@ export function compareWithSdk(schema: PackageSchema): SchemaComparison {
  * (the release stacks run the release program, which declares no docker resources). */
 export const PROGRAM_VARIANTS: readonly RunOptions[] = [
   { stackFile: "dev" },
-  { stackFile: "remote", overrides: { "opencode-cloud:password": { secure: "pw" } } },
+  { stackFile: "remote", overrides: { "opencode-cloud:password": { secure: "a-password-of-24-chars!!" } } },
   {
     stackFile: "dev",
     overrides: {
-      "opencode-cloud:password": { secure: "pw" },
+      "opencode-cloud:password": { secure: "a-password-of-24-chars!!" },
       "opencode-cloud:dockerAccess": true,
       "opencode-cloud:imageSource": "build",
     },
