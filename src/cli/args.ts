@@ -29,7 +29,7 @@ export const COMMANDS = {
     },
   },
   restart: { summary: "Restart the container and wait until it is healthy.", options: {} },
-  stop: { summary: "Stop the container (it is kept: `restart` or `up` starts it again).", options: {} },
+  stop: { summary: "Stop the container (it is kept: `restart` starts it again, `up` recreates it).", options: {} },
   open: {
     summary: "Open the sandbox's URL in a browser (or print it where there is none).",
     options: { print: { type: "boolean", help: "only print the URL" } },

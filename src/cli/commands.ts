@@ -15,7 +15,7 @@ import { generatePassword, needsPassword } from "./password.js";
 import { pruneImages } from "./prune.js";
 import { containerFacts, preUpgradeBackup, volumeFacts } from "./day-two.js";
 import { connectDocker, pullWithProgress } from "./docker.js";
-import { driftRepairs, imageChange, stateResources } from "./drift.js";
+import { containerPlan, driftRepairs, imageChange, stateResources } from "./drift.js";
 import { NoSandboxError, sandboxOutputs, type SandboxOutputsView } from "./sandbox-view.js";
 import { openStack, PROJECT_DIR, rawConfigFrom, type CommandDeps, type Io, type StackHandle } from "./stack.js";
 
@@ -51,8 +51,8 @@ function previousOutputs(outputs: Awaited<ReturnType<StackHandle["outputs"]>>, s
 }
 
 /**
- * Refreshes the state from the engine and says what the update will repair; then, when the preview shows the
- * container replaced by another image, backs up the sessions volume first.
+ * Refreshes the state from the engine, previews the update and says what it will repair; then, when the preview
+ * shows the container replaced by another image, backs up the sessions volume first.
  */
 async function repairAndProtect(stack: StackHandle, args: CliArgs, docker: Docker, io: Io, deps: CommandDeps): Promise<void> {
   const line = (text: string) => io.out.write(`${text}\n`);
@@ -62,12 +62,13 @@ async function repairAndProtect(stack: StackHandle, args: CliArgs, docker: Docke
   const before = stateResources(await stack.exportStack());
   line("Refreshing the state from the engine ...");
   await stack.refresh({ onOutput: (text) => io.out.write(text), color: "auto" });
-  const repairs = driftRepairs(before, stateResources(await stack.exportStack()), observed, Date.now());
+  const after = stateResources(await stack.exportStack());
+  const events: EngineEvent[] = [];
+  await stack.preview({ onEvent: (e) => void events.push(e) });
+  const repairs = driftRepairs(before, after, observed, Date.now(), containerPlan(events));
   if (repairs.length > 0) line(`Changed by hand since the last update, repaired now:\n${repairs.map((r) => `  - ${r}`).join("\n")}`);
   else line("Nothing was changed by hand since the last update.");
   if (!observed.volumes.has(previous.volumeNames.sessions)) return; // no data to protect
-  const events: EngineEvent[] = [];
-  await stack.preview({ onEvent: (e) => void events.push(e) });
   const change = imageChange(events, previous.imageId);
   if (!change) return;
   line(`The update replaces ${change.container} with another image (${change.from} -> ${change.to ?? "the new image"}); backing up its sessions first ...`);

@@ -180,7 +180,7 @@ export async function stop(args: CliArgs, io: Io, deps: DayTwoDeps): Promise<num
   const t = await openTarget(args, io, deps);
   const wasRunning = await missing(args, t, () => stopContainer(t));
   line(io, `${t.out.containerName} ${wasRunning ? "is stopped" : "was already stopped"}; the container and its volumes are kept.`);
-  line(io, `${npmRun("restart", args.stack)} starts it again (${npmRun("up", args.stack)} too).`);
+  line(io, `${npmRun("restart", args.stack)} starts it again (${npmRun("up", args.stack)} recreates it on the same volumes).`);
   return 0;
 }
 

@@ -1,9 +1,11 @@
 // What `up` repairs and what it is about to replace, decided from Pulumi's own records. Pure.
 //
 // Drift: `up` refreshes before it updates. The docker provider's refresh drops from the state a container or volume
-// that no longer exists, and also a container that is not running (it removes it: the stack declares a running
-// container), so the update then creates them again. Comparing the state before and after the refresh says what
-// was dropped; what the engine showed before the refresh says why.
+// that no longer exists, so the update creates them again; comparing the state before and after the refresh says
+// what was dropped, and what the engine showed before the refresh says why. A container stopped by hand stays in the
+// state: the refresh records `mustRun: false` (and, the container being stopped, no ports), so the update's diff
+// (`mustRun` back to true, the ports again) replaces it, or starts it when only `mustRun` differs. The engine's view
+// says it was stopped; the preview's step for the container says what the update does about it.
 //
 // Upgrade: the preview's step for the container says whether it is replaced, and with which image.
 
@@ -14,6 +16,8 @@ export const CONTAINER_TYPE = "docker:index/container:Container";
 export const VOLUME_TYPE = "docker:index/volume:Volume";
 /** What Pulumi puts where a value is not known during a preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The steps of a replacement (the container's are delete-replaced, replace, create-replacement: deleteBeforeReplace). */
+const REPLACING = new Set(["replace", "create-replacement", "delete-replaced"]);
 
 export interface StateResource {
   readonly urn: string;
@@ -41,11 +45,50 @@ export interface Observed {
   readonly volumes: ReadonlySet<string>;
 }
 
-/** One line per resource the refresh dropped, saying what happened to it and what `up` does about it. */
-export function driftRepairs(before: readonly StateResource[], after: readonly StateResource[], observed: Observed, nowMs: number): string[] {
+/** What the update does to the container: creates it (anew or as a replacement), updates it in place, or nothing. */
+export type ContainerPlan = "recreate" | "update" | "none";
+
+/** The container's step in a preview's events. */
+export function containerPlan(events: readonly EngineEvent[]): ContainerPlan {
+  let plan: ContainerPlan = "none";
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m || m.type !== CONTAINER_TYPE) continue;
+    if (REPLACING.has(m.op) || m.op === "create") return "recreate";
+    if (m.op === "update") plan = "update";
+  }
+  return plan;
+}
+
+/** Engine states of a container that is not running and not about to run again by itself (restarting is). */
+const STOPPED_STATES = new Set(["created", "exited", "dead"]);
+
+/** `exit code 137, 5m 2s ago`: how and when the container stopped. */
+function stopText(c: ContainerFacts, nowMs: number): string {
+  const since = /^0001-/.test(c.finishedAt) ? "" : `, ${formatDuration(nowMs - Date.parse(c.finishedAt))} ago`;
+  return `exit code ${c.exitCode}${since}`;
+}
+
+const KEPT_STOPPED: Readonly<Record<ContainerPlan, string>> = {
+  recreate: "recreating it on the same volumes",
+  update: "starting it again",
+  none: "the update leaves it stopped (npm run restart starts it)",
+};
+
+/**
+ * One line per resource changed by hand, saying what happened to it and what `up` does about it: each resource the
+ * refresh dropped, and a container the refresh kept although the engine showed it stopped (`plan`: the preview's
+ * step for it, after the refresh).
+ */
+export function driftRepairs(before: readonly StateResource[], after: readonly StateResource[], observed: Observed, nowMs: number, plan: ContainerPlan): string[] {
   const kept = new Set(after.map((r) => r.urn));
   const lines: string[] = [];
-  for (const r of before.filter((x) => !kept.has(x.urn))) {
+  const c = observed.container;
+  for (const r of before) {
+    if (kept.has(r.urn)) {
+      if (r.type === CONTAINER_TYPE && c && STOPPED_STATES.has(c.status)) lines.push(`container ${r.name} was stopped (${stopText(c, nowMs)}): ${KEPT_STOPPED[plan]}`);
+      continue;
+    }
     if (r.type === VOLUME_TYPE) {
       lines.push(
         observed.volumes.has(r.name)
@@ -54,13 +97,10 @@ export function driftRepairs(before: readonly StateResource[], after: readonly S
       );
       continue;
     }
-    const c = observed.container;
     const v = verdict(c);
     if (v === "missing") lines.push(`container ${r.name} was removed by hand: recreating it on the same volumes`);
-    else if (v === "stopped") {
-      const since = c && !/^0001-/.test(c.finishedAt) ? `, ${formatDuration(nowMs - Date.parse(c.finishedAt))} ago` : "";
-      lines.push(`container ${r.name} was stopped (exit code ${c!.exitCode}${since}): recreating it on the same volumes`);
-    } else lines.push(`container ${r.name} no longer matched the engine: recreating it on the same volumes`);
+    else if (v === "stopped") lines.push(`container ${r.name} was stopped (${stopText(c!, nowMs)}): recreating it on the same volumes`);
+    else lines.push(`container ${r.name} no longer matched the engine: recreating it on the same volumes`);
   }
   return lines;
 }
@@ -72,8 +112,6 @@ export interface ImageChange {
   /** The image ID it gets, or undefined when the preview cannot know it yet (a new image is still to be pulled). */
   readonly to?: string;
 }
-
-const REPLACING = new Set(["replace", "create-replacement", "delete-replaced"]);
 
 /**
  * From a preview's events: the container is replaced and its image changes. A replacement for any other reason

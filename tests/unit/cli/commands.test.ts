@@ -156,7 +156,7 @@ describe("up on a stack that was brought up before", () => {
   const container: StateResource = { urn: "urn:pulumi:dev::opencode-cloud::x$docker:index/container:Container::container", type: CONTAINER_TYPE, name: "opencode-cloud-dev" };
   const sessions: StateResource = { urn: "urn:pulumi:dev::opencode-cloud::x$docker:index/volume:Volume::volumes-sessions", type: VOLUME_TYPE, name: volumes.sessions };
   const allVolumes = new Set(Object.values(volumes));
-  const replaced = (image: string): EngineEvent => ({
+  const replaced = (image: string, diffs = ["image"]): EngineEvent => ({
     sequence: 1,
     timestamp: 0,
     resourcePreEvent: {
@@ -164,7 +164,7 @@ describe("up on a stack that was brought up before", () => {
         op: "replace",
         urn: container.urn,
         type: CONTAINER_TYPE,
-        diffs: ["image"],
+        diffs,
         provider: "",
         old: { type: CONTAINER_TYPE, urn: container.urn, id: "c1", parent: "", provider: "", inputs: { image: "sha256:old" }, outputs: { name: "opencode-cloud-dev" } },
         new: { type: CONTAINER_TYPE, urn: container.urn, id: "", parent: "", provider: "", inputs: { image }, outputs: {} },
@@ -198,8 +198,15 @@ describe("up on a stack that was brought up before", () => {
     expect(same.calls).not.toContain("backup dev");
     const empty = harness({}, deployed, undefined, { before: [container], after: [container], observed: { container: undefined, volumes: new Set() }, previewEvents: [replaced("sha256:new")] });
     await up(args, empty.io, empty.deps);
-    expect(empty.calls).not.toContain("preview");
     expect(empty.calls).not.toContain("backup dev");
+  });
+
+  it("says a container stopped by hand, which the refresh keeps, is recreated when the preview replaces it", async () => {
+    const stopped = { status: "exited", health: "unhealthy", startedAt: "", finishedAt: "0001-01-01T00:00:00Z", exitCode: 143, imageId: "sha256:old", restartCount: 0 };
+    const h = harness({}, deployed, undefined, { before: [container, sessions], after: [container, sessions], observed: { container: stopped, volumes: allVolumes }, previewEvents: [replaced("sha256:old", ["mustRun", "ports"])] });
+    await up(args, h.io, h.deps);
+    expect(h.written.join("")).toContain("repaired now:\n  - container opencode-cloud-dev was stopped (exit code 143): recreating it on the same volumes\n");
+    expect(h.calls).not.toContain("backup dev");
   });
 });
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { describe, expect, it } from "vitest";
-import { CONTAINER_TYPE, driftRepairs, imageChange, stateResources, VOLUME_TYPE, type StateResource } from "../../../src/cli/drift.js";
+import { CONTAINER_TYPE, containerPlan, driftRepairs, imageChange, stateResources, VOLUME_TYPE, type ContainerPlan, type StateResource } from "../../../src/cli/drift.js";
 import {
   formatDuration,
   formatStatus,
@@ -186,22 +186,47 @@ describe("drift", () => {
     expect(stateResources({ deployment: {} })).toEqual([]);
   });
 
+  const stoppedByHand: ContainerFacts = { ...running, status: "exited", health: "unhealthy", exitCode: 143, finishedAt: "2026-12-01T11:00:00Z" };
   it.each([
-    ["nothing changed", [container, sessions], { container: running, volumes: vols }, []],
-    ["the container removed by hand", [sessions], { container: undefined, volumes: vols }, ["container opencode-cloud-dev was removed by hand: recreating it on the same volumes"]],
+    ["nothing changed", [container, sessions], { container: running, volumes: vols }, "none", []],
+    ["the container removed by hand", [sessions], { container: undefined, volumes: vols }, "recreate", ["container opencode-cloud-dev was removed by hand: recreating it on the same volumes"]],
     [
-      "the container stopped by hand",
+      "the container stopped by hand, dropped by the refresh",
       [sessions],
       { container: { ...running, status: "exited", exitCode: 0, finishedAt: "2026-12-01T11:00:00Z" }, volumes: vols },
+      "recreate",
       ["container opencode-cloud-dev was stopped (exit code 0, 1h 0m ago): recreating it on the same volumes"],
     ],
+    [
+      "the container stopped by hand, kept by the refresh and replaced (the real provider: mustRun and ports differ)",
+      [container, sessions],
+      { container: stoppedByHand, volumes: vols },
+      "recreate",
+      ["container opencode-cloud-dev was stopped (exit code 143, 1h 0m ago): recreating it on the same volumes"],
+    ],
+    [
+      "the container stopped by hand, kept by the refresh and started in place (only mustRun differs)",
+      [container, sessions],
+      { container: stoppedByHand, volumes: vols },
+      "update",
+      ["container opencode-cloud-dev was stopped (exit code 143, 1h 0m ago): starting it again"],
+    ],
+    [
+      "the container stopped by hand and the update leaves it",
+      [container, sessions],
+      { container: { ...stoppedByHand, status: "created", finishedAt: "0001-01-01T00:00:00Z" }, volumes: vols },
+      "none",
+      ["container opencode-cloud-dev was stopped (exit code 143): the update leaves it stopped (npm run restart starts it)"],
+    ],
+    ["a container restarting by itself is no drift", [container, sessions], { container: { ...running, status: "restarting" }, volumes: vols }, "none", []],
     [
       "the volume removed by hand (and so the container)",
       [],
       { container: undefined, volumes: new Set<string>() },
+      "recreate",
       ["container opencode-cloud-dev was removed by hand: recreating it on the same volumes", "volume opencode-cloud-dev-sessions was removed by hand: recreating it empty (npm run restore puts a backup back)"],
     ],
-  ] as const)("%s", (_name, after, observed, lines) => expect(driftRepairs([container, sessions], after, observed, NOW)).toEqual(lines));
+  ] as const)("%s", (_name, after, observed, plan, lines) => expect(driftRepairs([container, sessions], after, observed, NOW, plan)).toEqual(lines));
 
   const step = (op: string, oldImage: string | undefined, newImage: string | undefined, diffs?: string[]): EngineEvent =>
     ({
@@ -228,6 +253,14 @@ describe("drift", () => {
     ["created on a first up (nothing to lose)", [step("create", undefined, "sha256:b")], undefined],
     ["no events", [], undefined],
   ] as const)("imageChange: %s", (_name, events, change) => expect(imageChange(events as unknown as EngineEvent[])).toEqual(change));
+
+  it.each([
+    ["replaced, deleted before it is created again", [step("delete-replaced", "sha256:a", "sha256:a"), step("replace", "sha256:a", "sha256:a"), step("create-replacement", "sha256:a", "sha256:a")], "recreate"],
+    ["created anew", [step("create", undefined, "sha256:a")], "recreate"],
+    ["updated in place", [step("update", "sha256:a", "sha256:a", ["mustRun"])], "update"],
+    ["left as it is", [step("same", "sha256:a", "sha256:a")], "none"],
+    ["no step for the container", [], "none"],
+  ] as const)("containerPlan: %s", (_name, events, plan) => expect(containerPlan(events as unknown as EngineEvent[])).toBe(plan satisfies ContainerPlan));
 
   it.each([
     ["recreated (removed by hand) on another image", [step("create", undefined, "sha256:b")], { container: "urn:c", from: "sha256:a", to: "sha256:b" }],
