@@ -4,58 +4,33 @@
 // first, a host folder shows in the workspace, and an env var and a secret env var reach the container (the secret
 // never in the state in plain text). Under CI=true missing tools fail this file; elsewhere it is skipped with why.
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseCliArgs } from "../../src/cli/args.js";
 import { defaultDeps, up, type CommandDeps } from "../../src/cli/commands.js";
 import { status } from "../../src/cli/day-two.js";
 import { PROJECT_DIR } from "../../src/cli/stack.js";
-import { CI_ENV, VOLUMES } from "../../src/facts.js";
-import { describeOn, inCI, realEngine, type RealEngine } from "./support/env.js";
+import { VOLUMES } from "../../src/facts.js";
+import { describeOn, realEngine } from "./support/env.js";
 import { basicAuth, createSession, execIn, sessionIds, freePort } from "./support/opencode.js";
-import { stateText } from "./support/pulumi.js";
-import { toolsEnv } from "./support/tools-env.js";
+import { pulumiEnv, stateText } from "./support/pulumi.js";
 import { push, variant } from "./support/registry.js";
 
-/** The tools' environment (scripts/ci-env.sh writes `<toolsDir>/env.json`): the CLI must run, the docker provider be on PATH. */
-function pulumiTools(): Record<string, string> | string {
-  let env: Record<string, string>;
-  try {
-    env = toolsEnv();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  const path = env["PATH"] ?? process.env["PATH"] ?? "";
-  try {
-    execFileSync("pulumi", ["version"], { env: { ...process.env, ...env, PATH: path } });
-  } catch (e) {
-    return `the Pulumi CLI does not run (${(e as Error).message.split("\n")[0]}); run scripts/ci-env.sh`;
-  }
-  // The assembled docker provider is an ambient plugin on PATH (tools/docker/README.md), never a labelled install.
-  if (!path.split(delimiter).some((dir) => dir && existsSync(join(dir, "pulumi-resource-docker")))) return "pulumi-resource-docker is not on PATH; run scripts/ci-env.sh";
-  return env;
-}
-
 const engine = await realEngine();
-const tools = pulumiTools();
-if (typeof tools === "string") {
-  if (inCI) throw new Error(`Pulumi CLI tier under CI=true: ${tools}`);
-  console.warn(`Pulumi CLI tier skipped: ${tools}`);
-}
-const ready: RealEngine | undefined = typeof tools === "string" ? undefined : engine;
+const pulumi = pulumiEnv();
 
-describeOn(ready, "npm run up through the real Pulumi CLI", ({ docker, settings }) => {
+describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi CLI", ({ docker, settings }) => {
   const stackName = `it-pulumi-${process.pid}`;
   const stackFile = join(PROJECT_DIR, "stacks", `Pulumi.${stackName}.yaml`);
-  const backend = mkdtempSync(join(tmpdir(), "pulumi-backend-"));
+  const backend = pulumi!.stateDir;
   const stateHome = mkdtempSync(join(tmpdir(), "state-"));
   const hostFolder = mkdtempSync(join(tmpdir(), "host-folder-"));
   const secretValue = `sk-it-${process.pid}-do-not-store`;
   const image = `${settings.registries.dockerHub.address}/prizz/opencode-cloud-sandbox`;
-  const env = { ...process.env, ...(tools as Record<string, string>), XDG_STATE_HOME: stateHome, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "it" };
+  const env: NodeJS.ProcessEnv = { ...pulumi!.env, XDG_STATE_HOME: stateHome };
   let stack: Stack;
   let port: number;
   let written: string[] = [];
@@ -76,7 +51,7 @@ describeOn(ready, "npm run up through the real Pulumi CLI", ({ docker, settings 
   };
 
   beforeAll(async () => {
-    process.env["PATH"] = [(tools as Record<string, string>)["PATH"], process.env["PATH"]].filter(Boolean).join(delimiter);
+    process.env["PATH"] = env["PATH"]; // the Automation API finds the CLI on this process's PATH
     port = await freePort();
     chmodSync(hostFolder, 0o755); // mkdtemp makes it 0700 for root; the sandbox user reads it as others do
     writeFileSync(join(hostFolder, "from-the-host.txt"), "hello from the host\n");
@@ -110,13 +85,14 @@ describeOn(ready, "npm run up through the real Pulumi CLI", ({ docker, settings 
     expect(readFileSync(stackFile, "utf8")).not.toContain(secretValue);
   });
 
-  // Skipped, a known bug (issue 14): with the real provider the refresh keeps a stopped container in the state, so
-  // `up` neither says it repaired it nor restarts it (the fresh-clone run of 2026-12-01 got no "was stopped" line).
-  it.skip("repairs a container stopped by hand, keeping the session", async () => {
+  // The real provider's refresh keeps a stopped container in the state (mustRun: false, no ports), and the update
+  // replaces it on the same volumes: `up` says so from what the engine showed and what the preview plans.
+  it("repairs a container stopped by hand, keeping the session", async () => {
     const session = (await createSession(base(), await auth())).id;
     await docker.getContainer(container).stop();
     const text = await runUp();
-    expect(text).toMatch(new RegExp(`container ${container} was stopped \\(exit code \\d+`));
+    expect(text).toMatch(new RegExp(`container ${container} was stopped \\(exit code \\d+[^)]*\\): recreating it on the same volumes`));
+    expect((await docker.getContainer(container).inspect()).State.Health?.Status).toBe("healthy");
     expect(await sessionIds(base(), await auth())).toContain(session);
   });
 
@@ -128,14 +104,19 @@ describeOn(ready, "npm run up through the real Pulumi CLI", ({ docker, settings 
     expect(await sessionIds(base(), await auth())).toEqual(expect.arrayContaining(before));
   });
 
-  // Skipped, a known bug (issues 9 and 14): the image change replaced the container create-before-delete ("++ creating
-  // replacement") despite deleteBeforeReplace, and the new container never turned healthy beside the old one.
-  it.skip("backs up the sessions volume before the container moves to another image", async () => {
+  // The container is replaced delete-before-create ("-- deleting original" before "++ creating replacement"); the new
+  // image is a variant of the tested one with the same command (tests/integration/support/registry.ts).
+  it("backs up the sessions volume before the container moves to another image", async () => {
     const next = `it-next-${process.pid}`;
     await push(docker, settings, await variant(docker, `${image}:latest`, next), image, next);
     await stack.setConfig("opencode-cloud:image", { value: `${image}:${next}` });
     const text = await runUp();
     expect(text).toContain("with another image");
+    // deleteBeforeReplace: the old container is gone before its replacement is created (same name, same port).
+    const lines = text.split("\n");
+    const step = (what: string) => lines.findIndex((l) => /Container\b.*\bcontainer\b/.test(l) && l.includes(what));
+    expect(step("deleting original")).toBeGreaterThan(-1);
+    expect(step("deleting original")).toBeLessThan(step("creating replacement"));
     const dir = join(stateHome, "opencode-cloud", "backups", stackName);
     expect(readdirSync(dir).filter((f) => f.startsWith(`${stackName}-pre-upgrade-`) && f.endsWith(".tar.gz"))).toHaveLength(1);
     expect(execFileSync("tar", ["-tzf", join(dir, readdirSync(dir)[0]!)]).toString()).toContain("manifest.json");

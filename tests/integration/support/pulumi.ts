@@ -1,8 +1,9 @@
 // The real Pulumi CLI as the real-engine tier runs it: the binaries scripts/ci-env/build-tools.sh builds from their
 // Go modules (PATH), a file backend of the test's own, the offline settings of the CI environment, and the project's
 // own front door (`npm run up`/`down`) or `pulumi` itself, run as a person would run them. Under CI=true a missing
-// CLI fails the importing test file; elsewhere its suites are skipped with the reason.
-import { spawn } from "node:child_process";
+// CLI (or one that does not run, or no docker provider beside it) fails the importing test file; elsewhere its
+// suites are skipped with the reason.
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -40,10 +41,25 @@ export interface PulumiEnv {
   readonly stateDir: string;
 }
 
+/** The first `name` on `path`, or undefined. */
+const onPath = (path: string, name: string): string | undefined =>
+  path
+    .split(delimiter)
+    .map((dir) => dir && join(dir, name))
+    .find((file) => file && existsSync(file));
+
 function probe(): PulumiEnv | string {
   const tools = toolsEnv();
   const path = tools["PATH"] ?? process.env["PATH"] ?? "";
-  if (!path.split(delimiter).some((dir) => dir && existsSync(join(dir, "pulumi")))) return `no pulumi on PATH; run scripts/ci-env.sh`;
+  const pulumi = onPath(path, "pulumi");
+  if (!pulumi) return `no pulumi on PATH; run scripts/ci-env.sh`;
+  try {
+    execFileSync(pulumi, ["version"], { env: { ...process.env, ...tools, PATH: path }, stdio: "pipe" });
+  } catch (e) {
+    return `the Pulumi CLI does not run (${(e as Error).message.split("\n")[0]}); run scripts/ci-env.sh`;
+  }
+  // The assembled docker provider is an ambient plugin on PATH (tools/docker/README.md), never a labelled install.
+  if (!onPath(path, "pulumi-resource-docker")) return "pulumi-resource-docker is not on PATH; run scripts/ci-env.sh";
   const stateDir = mkdtempSync(join(tmpdir(), "opencode-cloud-state-"));
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -24,9 +24,15 @@ export async function push(docker: Docker, settings: CiSettings, image: string, 
   return digest;
 }
 
-/** An image derived from the base with one label: same layers, its own digest. */
+/**
+ * An image derived from the base with one label: same layers, same command, its own digest. The container is only
+ * created, never run; `docker commit` writes its command into the image, so it keeps the base's (a `Cmd: ["true"]`
+ * here once made every variant of the sandbox image exit at once and never turn healthy). Only a base without any
+ * command gets a placeholder: the engine creates no container without one.
+ */
 export async function variant(docker: Docker, base: string, label: string): Promise<string> {
-  const c = await docker.createContainer({ Image: base, Cmd: ["true"] });
+  const { Config } = (await docker.getImage(base).inspect()) as { Config: { Cmd?: string[] | null; Entrypoint?: string[] | null } };
+  const c = await docker.createContainer({ Image: base, ...(Config.Cmd?.length || Config.Entrypoint?.length ? {} : { Cmd: ["true"] }) });
   const { Id } = (await c.commit({ changes: `LABEL dev.opencode-cloud.test="${label}"` })) as { Id: string };
   await c.remove();
   return Id;
