@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { toolsEnv } from "./tests/integration/support/tools-env.js";
 
 // Real-engine tier: a Docker engine, loopback registries and the real opencode (see scripts/ci-env.sh).
 export default defineConfig({
@@ -7,5 +8,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 1_200_000,
     fileParallelism: false,
+    // The Pulumi tools scripts/ci-env.sh built: on PATH, with the offline settings.
+    env: toolsEnv(),
   },
 });

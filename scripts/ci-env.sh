@@ -229,3 +229,6 @@ else
 fi
 printf '[%s]:%s %s\n' "$LOOPBACK" "$REMOTE_PORT" "$(cut -d' ' -f1,2 "$ssh_dir/host_ed25519.pub")" >"$ssh_dir/known_hosts"
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"
+
+# 6. the Pulumi CLI, language host and providers, built from tools/ (cached by version; prints cold/warm times)
+scripts/ci-env/build-tools.sh || die "building the Pulumi tools failed (the log tail is above)"

@@ -91,6 +91,8 @@ export const SELF_TEST_OK = /^(\d+)\/(\d+) tools ok$/m;
  */
 export const CI_ENV = {
   dir: "/var/tmp/opencode-cloud-ci",
+  /** The Go tools built from tools/<set>/ (scripts/ci-env/build-tools.sh): cache, bin/ (on PATH), env files. */
+  toolsDir: "/var/tmp/opencode-cloud-tools",
   settingsFile: "env.json",
   baseImage: "local/debian:bookworm",
   host: "127.0.0.1",
@@ -139,4 +141,13 @@ export const RELEASE_SIGNER = {
   releaseRefPrefix: "refs/tags/v",
   edgeRef: "refs/heads/main",
   oidcIssuer: "https://token.actions.githubusercontent.com",
+} as const;
+
+/**
+ * What the test environment sets for the Pulumi CLI (it has no internet): plugins come only from
+ * `pulumi plugin install --file`, and the CLI does not ask for a newer release. The user's own setup needs neither.
+ */
+export const PULUMI_OFFLINE_ENV = {
+  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  PULUMI_SKIP_UPDATE_CHECK: "true",
 } as const;
