@@ -234,6 +234,12 @@ describe("build stacks (native runners, one platform each)", () => {
     expect(images(second)[0]!.inputs["labels"]).toEqual(labels);
   });
 
+  it("passes the stack's build args beside SOURCE_DATE_EPOCH, which stays the commit time", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0" });
+    const run = await runProgram({ stackFile: "release-amd64", overrides: { "opencode-cloud:releaseBuildArgs": '{"TOOLSET":"runtime","BASE_IMAGE":"local/debian:bookworm"}' } });
+    expect(images(run)[0]!.inputs["buildArgs"]).toEqual({ TOOLSET: "runtime", BASE_IMAGE: "local/debian:bookworm", SOURCE_DATE_EPOCH: "1763942400" });
+  });
+
   it("leaves out a registry that does not answer and warns; fails when none answers", async () => {
     setEnv({ GITHUB_REF: "refs/heads/main" });
     registry.down.add("dockerHub");
