@@ -10,6 +10,7 @@
 #   6. that image pushed to both registries as the published repository (latest and a version tag), through the
 #      token flow, so a stack naming 127.0.0.1:<port>/<repository>:latest pulls it as a user's stack pulls Docker Hub
 #   7. a remote Docker host over SSH: sshd on loopback and a user of the docker group (the remote stack's path)
+#   8. arm64 under QEMU for the release rehearsal: qemu-user-static, binfmt_misc, an arm64 Debian base image
 # Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,25 +80,31 @@ log "engine $($DOCKER version --format '{{.Server.Version}} (API {{.Server.APIVe
 # This machine's own extra CAs (an egress proxy here re-signs TLS) go into the base, so that builds on it reach
 # the npm registry as the host does; the label says which CAs it holds, and a change re-imports it.
 host_cas=$(cat /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum | cut -c1-16)
-if [ "$($DOCKER image inspect -f '{{index .Config.Labels "host-cas"}}' "$BASE_IMAGE" 2>/dev/null)" != "$host_cas" ]; then
-  rootfs_tar="$CI_ENV_DIR/debian-bookworm-minbase.tar"
+# debian_base ARCH IMAGE: a minbase rootfs of ARCH (tarball cached; a foreign one runs its second stage under QEMU),
+# imported as IMAGE for linux/ARCH (an imported image holds one architecture).
+debian_base() {
+  local arch=$1 image=$2 suffix="" rootfs_tar tmp import_tar
+  [ "$arch" = amd64 ] || suffix="-$arch"
+  [ "$($DOCKER image inspect -f '{{.Architecture}} {{index .Config.Labels "host-cas"}}' "$image" 2>/dev/null)" = "$arch $host_cas" ] && return 0
+  rootfs_tar="$CI_ENV_DIR/debian-bookworm-minbase$suffix.tar"
   if [ ! -s "$rootfs_tar" ]; then
-    log "debootstrap bookworm (minbase)"
-    tmp=$(mktemp -d "$CI_ENV_DIR/rootfs.XXXXXX")
-    debootstrap --variant=minbase bookworm "$tmp" >"$CI_ENV_DIR/debootstrap.log" 2>&1 \
-      || { tail -20 "$CI_ENV_DIR/debootstrap.log" >&2; die "debootstrap failed"; }
+    log "debootstrap bookworm (minbase, $arch)"
+    tmp=$(mktemp -d "$CI_ENV_DIR/rootfs$suffix.XXXXXX")
+    debootstrap --arch="$arch" --variant=minbase bookworm "$tmp" >"$CI_ENV_DIR/debootstrap$suffix.log" 2>&1 \
+      || { tail -20 "$CI_ENV_DIR/debootstrap$suffix.log" >&2; die "debootstrap ($arch) failed"; }
     tar -C "$tmp" -cf "$rootfs_tar.part" . && mv "$rootfs_tar.part" "$rootfs_tar"
     rm -rf "$tmp"
   fi
-  log "docker import $BASE_IMAGE"
-  import_tar="$CI_ENV_DIR/base-import.tar"
+  log "docker import $image (linux/$arch)"
+  import_tar="$CI_ENV_DIR/base-import$suffix.tar"
   cp "$rootfs_tar" "$import_tar"
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     tar -rf "$import_tar" -C / usr/local/share/ca-certificates
   fi
-  $DOCKER import --change "LABEL host-cas=$host_cas" "$import_tar" "$BASE_IMAGE" >/dev/null
+  $DOCKER import --platform "linux/$arch" --change "LABEL host-cas=$host_cas" "$import_tar" "$image" >/dev/null
   rm -f "$import_tar"
-fi
+}
+debian_base amd64 "$BASE_IMAGE"
 
 # 4. registries and token endpoint ----------------------------------------------------------------------------
 auth_dir="$CI_ENV_DIR/auth"
@@ -228,6 +235,26 @@ else
   exec 3>&-
 fi
 printf '[%s]:%s %s\n' "$LOOPBACK" "$REMOTE_PORT" "$(cut -d' ' -f1,2 "$ssh_dir/host_ed25519.pub")" >"$ssh_dir/known_hosts"
+# 8. arm64 under QEMU (release rehearsal: npm run release:local, tests/integration/release-rehearsal.test.ts) ------
+# qemu-user-static registers aarch64 with binfmt_misc (flag F: the host's interpreter serves chroots and containers);
+# the arm64 base is debian_base (section 3) for arm64, under its own tag.
+rehearsal_arm64() {
+  local missing=()
+  [ -x /usr/bin/qemu-aarch64-static ] || missing+=(qemu-user-static)
+  command -v update-binfmts >/dev/null || missing+=(binfmt-support)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    apt-get update -qq || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$CI_ENV_DIR/apt-qemu.log" 2>&1 \
+      || { tail -20 "$CI_ENV_DIR/apt-qemu.log" >&2; die "apt-get install ${missing[*]} failed"; }
+  fi
+  mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  update-binfmts --enable qemu-aarch64 2>/dev/null || true
+  grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null || die "binfmt_misc: qemu-aarch64 is not enabled"
+  debian_base arm64 "$BASE_IMAGE_ARM64"
+}
+rehearsal_arm64
+
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"
 
 # 6. the Pulumi CLI, language host and providers, built from tools/ (cached by version; prints cold/warm times)

@@ -95,6 +95,8 @@ export const CI_ENV = {
   toolsDir: "/var/tmp/opencode-cloud-tools",
   settingsFile: "env.json",
   baseImage: "local/debian:bookworm",
+  /** The same Debian for arm64 builds under QEMU (an imported rootfs has one architecture; scripts/ci-env.sh). */
+  baseImageArm64: "local/debian:bookworm-arm64",
   host: "127.0.0.1",
   tokenServerPort: 5050,
   registries: {

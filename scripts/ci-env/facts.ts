@@ -8,6 +8,7 @@ const vars: Record<string, string | number> = {
   CI_ENV_DIR: CI_ENV.dir,
   CI_ENV_SETTINGS: `${CI_ENV.dir}/${CI_ENV.settingsFile}`,
   BASE_IMAGE: CI_ENV.baseImage,
+  BASE_IMAGE_ARM64: CI_ENV.baseImageArm64,
   TEST_LOCAL_IMAGE,
   LOOPBACK: CI_ENV.host,
   TOKEN_PORT: CI_ENV.tokenServerPort,
