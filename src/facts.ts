@@ -24,6 +24,14 @@ export const HEALTH_ROUTE = "/global/health";
  */
 export const HEALTHCHECK_TIMING = { interval: "2s", timeout: "4s", startPeriod: "60s", retries: 5 } as const;
 
+/**
+ * Where the engine supports it (25+, API 1.44), the container the program declares runs its first health checks this
+ * often during the start period, instead of one interval after start: the check keeps asking within its own budget,
+ * so the engine reports healthy right after opencode's first answer. Not in the image's HEALTHCHECK: the Dockerfile
+ * frontend of docker 20.10 refuses the flag (tests/image/dockerfile.test.ts); older engines ignore the field.
+ */
+export const HEALTHCHECK_START_INTERVAL = "500ms";
+
 /** Environment variables opencode reads for HTTP basic auth on every route. */
 export const AUTH_ENV = {
   password: "OPENCODE_SERVER_PASSWORD",
@@ -78,6 +86,23 @@ export const IMAGE_PATHS = {
   selfTest: "/usr/local/bin/opencode-selftest",
   toolManifest: "/usr/local/share/opencode-cloud/tools.json",
   tini: "/usr/bin/tini",
+  /** Copies the image's ~/.config defaults into the config volume at start (upgrades reach the user; edits stay). */
+  syncDefaults: "/usr/local/bin/opencode-sync-defaults",
+  /** What the image ships for ~/.config (opencode's config and plugins), outside the volume that hides ~/.config. */
+  configDefaults: "/usr/local/share/opencode-cloud/config-defaults",
+  /** `<sha256>  ./<path>` for every file under configDefaults, made at build time. */
+  configDefaultsManifest: "/usr/local/share/opencode-cloud/config-defaults.sha256",
+} as const;
+
+/**
+ * State a person expects to keep, at XDG paths inside the config volume: git's global config (git writes
+ * `--global` there when it exists and ~/.gitconfig does not; the entrypoint creates it) and the zsh history.
+ */
+export const PERSISTED_STATE = {
+  gitConfig: `${SANDBOX_USER.home}/.config/git/config`,
+  zshHistory: `${SANDBOX_USER.home}/.config/zsh/history`,
+  /** The record of the image defaults installed last (opencode-sync-defaults). */
+  defaultsRecord: `${SANDBOX_USER.home}/.config/.opencode-cloud-defaults`,
 } as const;
 
 /** The line the in-image self-test prints on success: `N/N tools ok`. */

@@ -1,12 +1,14 @@
 # Sensible defaults for the sandbox shell. Each integration is used only when its tool is present, so this file
-# works in both the full and the runtime image. Put your own additions in ~/.zshrc.local.
+# works in both the full and the runtime image. Put your own additions in ~/.config/zsh/zshrc (kept in the config
+# volume across image upgrades; ~/.zshrc itself comes with the image).
 export EDITOR=${EDITOR:-nvim}
 command -v nvim >/dev/null 2>&1 || EDITOR=vim
 command -v vim >/dev/null 2>&1 || EDITOR=nano
 export PAGER=${PAGER:-less}
 export LESS=${LESS:--R}
 
-HISTFILE=${HISTFILE:-$HOME/.local/state/zsh/history}
+# In the config volume, so the history survives a container replacement.
+HISTFILE=${HISTFILE:-$HOME/.config/zsh/history}
 HISTSIZE=50000
 SAVEHIST=50000
 mkdir -p "${HISTFILE:h}" 2>/dev/null
@@ -35,4 +37,5 @@ else
 fi
 command -v lazygit >/dev/null 2>&1 && alias lg=lazygit
 
+[ -r "$HOME/.config/zsh/zshrc" ] && source "$HOME/.config/zsh/zshrc"
 [ -r "$HOME/.zshrc.local" ] && source "$HOME/.zshrc.local"

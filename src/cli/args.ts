@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 
 export const DEFAULT_STACK = "dev";
 /** Pulumi's rule for stack names (without an organisation prefix). */
-export const STACK_NAME_RE = /^[A-Za-z0-9_.-]{1,100}$/;
+export const STACK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 export interface CliArgs {
   readonly stack: string;
@@ -50,6 +50,6 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw new UsageError((e as Error).message);
   }
   const stack = parsed.values.stack ?? DEFAULT_STACK;
-  if (!STACK_NAME_RE.test(stack)) throw new UsageError(`--stack "${stack}" is not a stack name: use 1-100 of [A-Za-z0-9_.-]`);
+  if (!STACK_NAME_RE.test(stack)) throw new UsageError(`--stack "${stack}" is not a stack name: use 1-100 of [A-Za-z0-9_.-], starting with a letter or digit`);
   return { stack, help: parsed.values.help ?? false, skipPull: parsed.values["skip-pull"] ?? false };
 }

@@ -5,15 +5,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalWorkspace, type ConfigMap, type Stack } from "@pulumi/pulumi/automation/index.js";
 import type Docker from "dockerode";
-import { PROJECT, type RawConfig } from "../config/schema.js";
+import { fullKey, PROJECT, type RawConfig } from "../config/schema.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
 import { registryResolver } from "../image/resolver.js";
 import type { ImageResolver } from "../image/types.js";
 import { PUBLISHED_IMAGES } from "../sandbox/program.js";
 import type { ProgramLog } from "../sandbox/log.js";
 import type { CliArgs } from "./args.js";
-import { prepareBackend } from "./backend.js";
+import { planBackend, prepareBackend } from "./backend.js";
+import { generatePassword, needsPassword } from "./password.js";
 import { connectDocker, pullWithProgress, type ProgressOutput } from "./docker.js";
+import { formatBytes } from "../bytes.js";
+import { pruneImages, type ListedImage } from "./prune.js";
 import { ensurePulumiCli } from "./pulumi-cli.js";
 
 export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -26,7 +29,7 @@ export interface Io {
 const defaultIo: Io = { out: process.stdout, env: process.env };
 
 /** The parts of a Pulumi stack the commands use. */
-export type StackHandle = Pick<Stack, "getAllConfig" | "up" | "outputs" | "destroy">;
+export type StackHandle = Pick<Stack, "getAllConfig" | "setConfig" | "up" | "outputs" | "destroy">;
 
 /** The commands' I/O, injectable for tests. */
 export interface CommandDeps {
@@ -34,6 +37,8 @@ export interface CommandDeps {
   connectDocker(host: string | undefined, env: Io["env"]): Promise<Docker>;
   resolver(env: Io["env"]): ImageResolver;
   pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<void>;
+  /** Removes sandbox images no container uses, except `keep` (the image just deployed). */
+  prune(docker: Docker, keep: string, repositories: readonly string[]): Promise<ListedImage[]>;
   readonly homeDir: string;
 }
 
@@ -63,6 +68,7 @@ export const defaultDeps: CommandDeps = {
   connectDocker,
   resolver: (env) => registryResolver({ env }),
   pull: pullWithProgress,
+  prune: pruneImages,
   homeDir: homedir(),
 };
 
@@ -70,8 +76,17 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
   const line = (text: string) => io.out.write(`${text}\n`);
   const stack = await deps.openStack(args, io, true);
   line(`Stack ${args.stack} (config: stacks/Pulumi.${args.stack}.yaml).`);
+  let config = await stack.getAllConfig();
+  if (needsPassword(config)) {
+    // No unauthenticated sandbox: a strong password on first use, kept only as the stack's secret (never printed).
+    await stack.setConfig(fullKey("password"), { value: generatePassword(), secret: true });
+    config = await stack.getAllConfig();
+    const env = Object.entries(planBackend(PROJECT_DIR, io.env, true).env).map(([k, v]) => `${k}=${v}`).join(" ");
+    line(`Generated a password for opencode (user opencode), stored as the stack secret ${fullKey("password")}. Read it with:`);
+    line(`  ${env} pulumi config get ${fullKey("password")} --stack ${args.stack}`);
+  }
   // Validate before touching anything: the same settings module the program runs.
-  const settings: SandboxSettings = parseSettings(rawConfigFrom(await stack.getAllConfig(), args.stack, deps.homeDir), PUBLISHED_IMAGES);
+  const settings: SandboxSettings = parseSettings(rawConfigFrom(config, args.stack, deps.homeDir), PUBLISHED_IMAGES);
   const docker = await deps.connectDocker(settings.docker.host, io.env);
   line(`Docker answers at ${settings.docker.host ?? io.env["DOCKER_HOST"] ?? "the local socket"}.`);
   if (settings.image.source === "pull" && !args.skipPull) {
@@ -81,6 +96,15 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
     await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
   }
   const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto" });
+  const imageId = String(result.outputs["imageId"]?.value ?? "");
+  if (imageId) {
+    const repositories = [...PUBLISHED_IMAGES, ...(settings.image.source === "pull" ? settings.image.candidates.map((c) => c.name) : [settings.image.tag])];
+    const removed = await deps.prune(docker, imageId, repositories);
+    if (removed.length > 0) {
+      const bytes = removed.reduce((sum, i) => sum + (i.Size ?? 0), 0);
+      line(`Removed ${removed.length} old sandbox image${removed.length === 1 ? "" : "s"} no container uses (${formatBytes(bytes)}).`);
+    }
+  }
   const url = String(result.outputs["url"]?.value ?? "");
   const tunnel = String(result.outputs["tunnel"]?.value ?? "");
   line("");

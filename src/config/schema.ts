@@ -31,12 +31,22 @@ export const SANDBOX_KEYS = {
   bindAddress: {
     type: "string",
     default: "127.0.0.1",
-    description: "Host IP address the port is published on; any non-loopback address requires `password`.",
+    description: "Host IP address the port is published on; a non-loopback address also needs `allowPlainHttp`.",
+  },
+  allowPlainHttp: {
+    type: "boolean",
+    default: false,
+    description: "Acknowledge plain HTTP on a non-loopback `bindAddress` (put a TLS reverse proxy in front); else loopback only.",
   },
   password: {
     type: "string",
     default: "",
-    description: "Password for opencode's HTTP basic auth (set with `pulumi config set --secret`); required off loopback.",
+    description: "Basic-auth password (user `opencode`), a secret of 16+ characters; `npm run up` generates one when unset.",
+  },
+  allowUnauthenticated: {
+    type: "boolean",
+    default: false,
+    description: "Run opencode without a password; refused with `dockerAccess`, `mountSshKeys` or a non-loopback `bindAddress`.",
   },
   imageSource: {
     type: "string",
@@ -107,6 +117,16 @@ export const SANDBOX_KEYS = {
     type: "boolean",
     default: false,
     description: "Mount the host's Docker socket into the sandbox (grants root-equivalent access to the host).",
+  },
+  sudo: {
+    type: "boolean",
+    default: true,
+    description: "Passwordless sudo in the sandbox (to install packages); `false` adds no-new-privileges: root is unreachable.",
+  },
+  memoryLimitMb: {
+    type: "integer",
+    default: 4096,
+    description: "Memory limit of the container in MiB, swap included (512 or more).",
   },
 } as const satisfies Record<string, KeySpec>;
 

@@ -1,9 +1,11 @@
 // Stack config -> validated, typed settings for the sandbox program. Pure: the values come in as the CLI hands them
 // to the program (strings, project defaults merged, the set of keys that were secrets). One reader per concern
-// (src/config/sandbox/: network, image source, names, host access) checks its own keys; this module runs them all
+// (src/config/sandbox/: network, auth, image source, names, host access, container) checks its own keys; this module runs them all
 // and reports every problem at once, each naming its key and what the key accepts.
 
 import { ConfigError, ConfigErrors } from "./errors.js";
+import { readAuth, type AuthSettings } from "./sandbox/auth.js";
+import { readContainer, type ContainerSettings } from "./sandbox/container.js";
 import { readHostAccess, type HostAccessSettings } from "./sandbox/host-access.js";
 import { readImageSource, type ImageSettings } from "./sandbox/image-source.js";
 import { SandboxKeyReader, type Checked } from "./sandbox/keys.js";
@@ -16,7 +18,7 @@ export { isLoopback } from "./sandbox/network.js";
 export { localBuildTag } from "./sandbox/image-source.js";
 export type { RawConfig } from "./schema.js";
 
-export interface SandboxSettings extends NetworkSettings, ImageSettings, NameSettings, HostAccessSettings {
+export interface SandboxSettings extends NetworkSettings, AuthSettings, ImageSettings, NameSettings, HostAccessSettings, ContainerSettings {
   readonly project: string;
   readonly stack: string;
 }
@@ -55,9 +57,20 @@ export function parseSettings(raw: RawConfig, published: readonly string[]): San
   const image = readImageSource(raw, published);
   const names = readNames(raw);
   const hostAccess = readHostAccess(raw);
+  const auth = readAuth(raw);
+  const container = readContainer(raw);
 
-  const errors = [project, network, image, names, hostAccess].flatMap((read) => read.errors);
+  const errors = [project, network, auth, image, names, hostAccess, container].flatMap((read) => read.errors);
   if (errors.length > 0) throw new ConfigErrors(errors);
 
-  return { project: raw.project, stack: raw.stack, ...network.value, ...image.value, ...names.value, ...hostAccess.value };
+  return {
+    project: raw.project,
+    stack: raw.stack,
+    ...network.value,
+    ...auth.value,
+    ...image.value,
+    ...names.value,
+    ...hostAccess.value,
+    ...container.value,
+  };
 }

@@ -1,9 +1,10 @@
 // The opencode container: published on one host address, healthy before `pulumi up` succeeds, restarted unless
-// stopped, stopped gracefully, logs rotated, the password only ever as a Pulumi secret.
+// stopped, stopped gracefully, logs rotated, the password only ever as a Pulumi secret; least privilege: its own
+// network, a bounded capability set, a process and a memory limit, and no-new-privileges when sudo is off.
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { AUTH_ENV, HEALTHCHECK_TIMING, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES, type VolumeKind } from "../facts.js";
+import { AUTH_ENV, HEALTHCHECK_START_INTERVAL, HEALTHCHECK_TIMING, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES, type VolumeKind } from "../facts.js";
 import type { Secret } from "../config/secret.js";
 
 /** How the container is run; fixed policy, not configuration. */
@@ -12,12 +13,41 @@ export const CONTAINER_POLICY = {
   stopSignal: "SIGTERM",
   /** Seconds opencode gets to flush SQLite and exit before SIGKILL (docker stop) and before destroy kills it. */
   stopGraceSeconds: 30,
-  /** The image's own timing (src/facts.ts), so the engine reports healthy soon after opencode answers. */
-  healthcheck: HEALTHCHECK_TIMING,
+  /** The image's own timing (src/facts.ts) and a start interval, so the engine reports healthy soon after opencode answers. */
+  healthcheck: { ...HEALTHCHECK_TIMING, startInterval: HEALTHCHECK_START_INTERVAL },
   /** Seconds `pulumi up` waits for the container to turn healthy. */
   waitTimeoutSeconds: 180,
   log: { driver: "json-file", maxSize: "10m", maxFile: "3" },
+  /**
+   * Process limit: the docker provider's Container has no pids limit, so an `nproc` ulimit stands in (a fork bomb
+   * stops there). The kernel counts nproc per uid across the host: every process of uid 1000 (other containers'
+   * included) counts, and uid 0 is exempt.
+   */
+  nproc: 4096,
 } as const;
+
+/**
+ * Capabilities the container keeps (everything else is dropped). Measured on the real engine by dropping each in
+ * turn (tests/integration/hardening.test.ts checks the result): what the entrypoint needs as root, and what sudo,
+ * dpkg and apt-get need on top.
+ */
+export const CAPABILITIES = {
+  /**
+   * The entrypoint as root: CHOWN hands the volume tops to uid 1000, DAC_OVERRIDE creates a missing mount point in
+   * a directory uid 1000 owns, SETUID/SETGID drop to uid 1000 (setpriv).
+   */
+  entrypoint: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"],
+  /**
+   * With sudo: SETUID/SETGID (sudo itself, apt's switch to _apt), CHOWN and FOWNER (dpkg and `sudo chown/chmod` on
+   * files of other users), KILL (root signalling uid 1000's processes), AUDIT_WRITE (else every sudo prints "unable
+   * to send audit message"). Not kept from Docker's default set: FSETID, MKNOD, NET_BIND_SERVICE, NET_RAW, SETFCAP,
+   * SETPCAP, SYS_CHROOT (apt-get install and dpkg -i of a package with a setuid file and a postinst work without).
+   */
+  sudo: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"],
+} as const;
+
+/** The security option that stops setuid binaries (sudo) and file capabilities from granting anything. */
+export const NO_NEW_PRIVILEGES = "no-new-privileges:true";
 
 /** Where opt-in host mounts land inside the sandbox. */
 export const SSH_KEYS_TARGET = `${SANDBOX_USER.home}/.ssh`;
@@ -33,6 +63,21 @@ export interface SandboxContainerArgs {
   readonly volumeNames: Readonly<Record<VolumeKind, pulumi.Input<string>>>;
   readonly sshKeysDir?: string;
   readonly dockerAccess: boolean;
+  /** The stack's own network (no traffic with unrelated containers on the default bridge). */
+  readonly networkName: pulumi.Input<string>;
+  /** Memory limit in MiB (swap included: the container gets no swap beyond it). */
+  readonly memoryMb: number;
+  /**
+   * Passwordless sudo for the sandbox user. Off: the entrypoint starts as root, drops to uid 1000 for good, and
+   * no-new-privileges makes sudo (and every other setuid binary) fail.
+   */
+  readonly sudo: boolean;
+}
+
+/** Capabilities, user and security options for one sudo choice (pure; the README's table states the same). */
+export function privileges(sudo: boolean): Pick<docker.ContainerArgs, "capabilities" | "securityOpts" | "user"> {
+  if (sudo) return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.sudo] } };
+  return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.entrypoint] }, securityOpts: [NO_NEW_PRIVILEGES], user: "0:0" };
 }
 
 export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs {
@@ -68,5 +113,11 @@ export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs 
     logOpts: { "max-size": policy.log.maxSize, "max-file": policy.log.maxFile },
     wait: true,
     waitTimeout: policy.waitTimeoutSeconds,
+    networkMode: args.networkName,
+    ...privileges(args.sudo),
+    // Open files stay at the engine's default: raising them past the engine's own hard limit needs SYS_RESOURCE.
+    ulimits: [{ name: "nproc", soft: policy.nproc, hard: policy.nproc }],
+    memory: args.memoryMb,
+    memorySwap: args.memoryMb,
   };
 }

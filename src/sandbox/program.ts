@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { IMAGE_NAMES, type VolumeKind } from "../facts.js";
+import { IMAGE_NAMES, LABELS, MANAGED_BY, type VolumeKind } from "../facts.js";
 import { readRawConfig } from "../config/read.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
 import { registryResolver } from "../image/resolver.js";
@@ -71,6 +71,19 @@ export class Sandbox extends pulumi.ComponentResource {
           "control of the Docker host. Turn it off unless the sandbox must run containers.",
       );
     }
+    // Its own bridge: containers on the default bridge (or any other network) cannot reach the sandbox.
+    const network = new docker.Network(
+      "network",
+      {
+        name: settings.networkName,
+        driver: "bridge",
+        labels: [
+          { label: LABELS.managedBy, value: MANAGED_BY },
+          { label: LABELS.stack, value: settings.stack },
+        ],
+      },
+      { parent: this },
+    );
     const container = new docker.Container(
       "container",
       containerArgs({
@@ -87,6 +100,9 @@ export class Sandbox extends pulumi.ComponentResource {
         },
         ...(settings.sshKeysDir ? { sshKeysDir: settings.sshKeysDir } : {}),
         dockerAccess: settings.dockerAccess,
+        networkName: network.name,
+        memoryMb: settings.memoryMb,
+        sudo: settings.sudo,
       }),
       // The name is fixed, so a replacement must remove the old container before creating the new one.
       { parent: this, deleteBeforeReplace: true },
@@ -109,7 +125,7 @@ export class Sandbox extends pulumi.ComponentResource {
 export async function sandboxProgram(deps: ProgramDeps = {}): Promise<SandboxOutputs> {
   const log = deps.log ?? pulumiLog;
   const raw = readRawConfig();
-  const settings = parseSettings(deps.homeDir ? { ...raw, homeDir: deps.homeDir } : raw, PUBLISHED_IMAGES);
+  const settings = (parseSettings(deps.homeDir ? { ...raw, homeDir: deps.homeDir } : raw, PUBLISHED_IMAGES));
   let resolved: ResolvedImage | undefined;
   if (settings.image.source === "pull") {
     const resolver = deps.resolver ?? registryResolver();

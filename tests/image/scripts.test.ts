@@ -1,8 +1,9 @@
 // Runs the image's own shell scripts here: the self-test against a fake PATH of stand-in tools, the healthcheck
 // against a local HTTP server that behaves like opencode's health route, and shellcheck over all of them.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,8 @@ import { IMAGE_DIR, loadManifest, runFile } from "./support.js";
 const script = (p: string) => join(IMAGE_DIR, "rootfs", p);
 const SELF_TEST = script(IMAGE_PATHS.selfTest);
 const HEALTHCHECK = script(IMAGE_PATHS.healthcheck);
-const SCRIPTS = [SELF_TEST, HEALTHCHECK, script(IMAGE_PATHS.entrypoint), ...["install-tool", "fetch-opencode", "warm-opencode"].map((b) => join(IMAGE_DIR, "build", b))];
+const SYNC_DEFAULTS = script(IMAGE_PATHS.syncDefaults);
+const SCRIPTS = [SELF_TEST, HEALTHCHECK, SYNC_DEFAULTS, script(IMAGE_PATHS.entrypoint), ...["install-tool", "fetch-opencode", "warm-opencode"].map((b) => join(IMAGE_DIR, "build", b))];
 
 const run = (file: string, env: Record<string, string>) => runFile(file, [], env, 20_000);
 
@@ -203,6 +205,7 @@ describe("opencode-entrypoint, started as root (as with --user root)", () => {
   };
   // As root directly (this machine); elsewhere (a CI runner) through passwordless sudo.
   const isRoot = process.getuid?.() === 0;
+  const read = (path: string) => readFileSync(path, "utf8");
   const start = (env: Record<string, string>, args: string[] = []) => {
     const [file, argv] = isRoot
       ? [ENTRYPOINT, args]
@@ -229,10 +232,112 @@ describe("opencode-entrypoint, started as root (as with --user root)", () => {
     expect(r.stderr).toContain("[entrypoint] starting opencode");
   });
 
+  it("brings the image defaults into ~/.config and prepares git's XDG config and the zsh history directory", async () => {
+    const { home, env } = setup();
+    const defaults = join(home, "defaults");
+    mkdirSync(join(defaults, "opencode/plugin"), { recursive: true });
+    writeFileSync(join(defaults, "opencode/plugin/p.js"), "export default 1\n");
+    chmodSync(home, 0o755);
+    writeFileSync(`${defaults}.sha256`, execFileSync(SYNC_DEFAULTS, ["manifest", defaults], { encoding: "utf8" }));
+    const bin = env.PATH.split(":")[0]!;
+    execFileSync("ln", ["-s", SYNC_DEFAULTS, join(bin, "opencode-sync-defaults")]);
+    const r = await start({ ...env, OPENCODE_DEFAULTS_DIR: defaults });
+    expect(r.stdout).toContain(`uid=${uid}`);
+    const config = join(home, ".config");
+    expect(read(join(config, "opencode/plugin/p.js"))).toBe("export default 1\n");
+    for (const p of ["opencode/plugin/p.js", "git/config", "zsh"]) expect(statSync(join(config, p)).uid, p).toBe(uid);
+  });
+
+  it("does not join an unrelated group that has the Docker socket's gid", async () => {
+    const { home, env } = setup();
+    // A system group of this machine (the entrypoint looks groups up with getent, here on the host).
+    const [name, , gid] = execFileSync("getent", ["group", "mail"], { encoding: "utf8" }).trim().split(":");
+    const socket = env.OPENCODE_DOCKER_SOCKET;
+    const server = createNetServer();
+    await new Promise<void>((r) => server.listen(socket, r));
+    try {
+      chownSync(socket, 0, Number(gid));
+      const before = execFileSync("getent", ["group", name!], { encoding: "utf8" });
+      const r = await start(env, ["id", "-G"]);
+      expect(r.stderr).toContain(`belongs to gid ${gid}, which is the group ${name} in the sandbox`);
+      expect(r.stdout.trim().split(" ")).not.toContain(gid);
+      expect(execFileSync("getent", ["group", name!], { encoding: "utf8" })).toBe(before);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it("passes further flags to opencode web, and runs a command instead when given one", async () => {
     const { env } = setup();
     expect((await start(env, ["--cors", "https://example.test"])).stdout).toContain(`--port ${SANDBOX_PORT} --cors https://example.test`);
     const r = await start(env, ["id", "-u"]);
     expect(r.stdout.trim()).toBe(String(uid));
+  });
+});
+
+describe("opencode-sync-defaults: image defaults reach the config volume, the user's edits stay", () => {
+  const sync = (src: string, dest: string) => {
+    writeFileSync(`${src}.sha256`, execFileSync(SYNC_DEFAULTS, ["manifest", src], { encoding: "utf8" }));
+    return runFile(SYNC_DEFAULTS, ["sync", src, `${src}.sha256`, dest], { PATH: process.env.PATH ?? "/usr/bin:/bin" }, 20_000);
+  };
+  const put = (path: string, text: string) => {
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(path, text);
+  };
+  const read = (path: string) => readFileSync(path, "utf8");
+
+  it("installs, upgrades what the user left alone, keeps edits and removals, drops what the image no longer ships", async () => {
+    const root = mkdtempSync(join(dir, "sync-"));
+    const src = join(root, "defaults");
+    const dest = join(root, "config");
+    put(join(src, "opencode/plugin/shipped.js"), "v1");
+    put(join(src, "opencode/opencode.json"), '{"v":1}');
+    put(join(src, "opencode/agent/old.md"), "old");
+    put(join(src, "opencode/agent/dropped-by-user.md"), "x");
+    symlinkSync("shipped.js", join(src, "opencode/plugin/link.js"));
+    mkdirSync(dest);
+
+    let r = await sync(src, dest);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("5 installed, 0 updated, 0 removed, 0 kept as edited");
+    expect(read(join(dest, "opencode/plugin/shipped.js"))).toBe("v1");
+    expect(readlinkSync(join(dest, "opencode/plugin/link.js"))).toBe("shipped.js");
+
+    // The user edits the config, deletes a shipped agent; the next image changes the plugin and the config, and
+    // stops shipping old.md.
+    put(join(dest, "opencode/opencode.json"), '{"mine":true}');
+    unlinkSync(join(dest, "opencode/agent/dropped-by-user.md"));
+    put(join(src, "opencode/plugin/shipped.js"), "v2");
+    put(join(src, "opencode/opencode.json"), '{"v":2}');
+    rmSync(join(src, "opencode/agent/old.md"));
+    r = await sync(src, dest);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("0 installed, 1 updated, 1 removed, 1 kept as edited");
+    expect(r.stderr).toContain(`kept your ${dest}/opencode/opencode.json`);
+    expect(read(join(dest, "opencode/plugin/shipped.js"))).toBe("v2");
+    expect(read(join(dest, "opencode/opencode.json"))).toBe('{"mine":true}');
+    expect(existsSync(join(dest, "opencode/agent/old.md"))).toBe(false);
+    expect(existsSync(join(dest, "opencode/agent/dropped-by-user.md"))).toBe(false);
+    expect(lstatSync(join(dest, "opencode/plugin/link.js")).isSymbolicLink()).toBe(true);
+
+    // Same image again: nothing to do, nothing said.
+    r = await sync(src, dest);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+  });
+
+  it("keeps a file the user changed that an old image shipped and the new one drops", async () => {
+    const root = mkdtempSync(join(dir, "sync-"));
+    const src = join(root, "defaults");
+    const dest = join(root, "config");
+    put(join(src, "opencode/command/x.md"), "shipped");
+    mkdirSync(dest);
+    await sync(src, dest);
+    put(join(dest, "opencode/command/x.md"), "mine");
+    rmSync(join(src, "opencode/command/x.md"));
+    put(join(src, "opencode/command/y.md"), "new");
+    const r = await sync(src, dest);
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(join(dest, "opencode/command/x.md"))).toBe("mine");
+    expect(read(join(dest, "opencode/command/y.md"))).toBe("new");
   });
 });

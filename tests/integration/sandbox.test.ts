@@ -5,14 +5,20 @@
 import { networkInterfaces } from "node:os";
 import { connect } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { AUTH_ENV, HEALTH_ROUTE, IMAGE_PATHS, SANDBOX_PORT, SANDBOX_USER, TEST_LOCAL_IMAGE, VOLUME_KINDS, VOLUMES } from "../../src/facts.js";
+import { AUTH_ENV, HEALTH_ROUTE, IMAGE_PATHS, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES } from "../../src/facts.js";
+import type { RunOptions } from "../support/program.js";
 import { Deployment, runWithVolumes } from "./support/deployment.js";
-import { describeOn, realEngine } from "./support/env.js";
+import { describeOn, realEngine, TEST_IMAGE } from "./support/env.js";
 import { basicAuth, createSession, execIn, get, sessionIds, waitForEngineHealthy, waitForHealthyAnswer } from "./support/opencode.js";
 
 const engine = await realEngine();
+/**
+ * These suites prove persistence and ownership, so they run the dev stack with the documented opt-out on loopback
+ * (no password); hardening.test.ts and browser.test.ts run it as `npm run up` leaves it, with the password.
+ */
+const OPEN: RunOptions = { stackFile: "dev", overrides: { "opencode-cloud:password": null, "opencode-cloud:allowUnauthenticated": true } };
 const OWNER = `${SANDBOX_USER.uid}:${SANDBOX_USER.gid}`;
-const NEXT_TAG = `${TEST_LOCAL_IMAGE}-next`;
+const NEXT_TAG = `${TEST_IMAGE}-next`;
 
 /** `uid:gid` of each path, as the container sees it. */
 async function owners(d: Deployment, paths: string[]): Promise<string[]> {
@@ -35,7 +41,7 @@ describeOn(engine, "sandbox on the real engine, as the dev stack declares it", (
   let sessionId: string;
 
   beforeAll(async () => {
-    d = await Deployment.plan(docker);
+    d = await Deployment.plan(docker, OPEN);
     await d.createVolumes();
     await d.createContainer(imageId);
   });
@@ -45,7 +51,7 @@ describeOn(engine, "sandbox on the real engine, as the dev stack declares it", (
   });
 
   it("turns healthy by the image's own HEALTHCHECK", async () => {
-    const image = await docker.getImage(TEST_LOCAL_IMAGE).inspect();
+    const image = await docker.getImage(TEST_IMAGE).inspect();
     expect(image.Config.Healthcheck?.Test).toContain(IMAGE_PATHS.healthcheck);
     const declared = d.containerDecl.inputs.healthcheck as { tests: string[] };
     expect(declared.tests).toContain(IMAGE_PATHS.healthcheck);
@@ -135,7 +141,7 @@ describeOn(engine, "sandbox on the real engine, as the dev stack declares it", (
   it("keeps it when a container of a newer image tag replaces the old one", async () => {
     // A trivially derived image under a newer tag: the same layers, one more label, so another image ID.
     const [repo, tag] = NEXT_TAG.split(":") as [string, string];
-    const base = await docker.createContainer({ Image: TEST_LOCAL_IMAGE });
+    const base = await docker.createContainer({ Image: TEST_IMAGE });
     await base.commit({ repo, tag, changes: 'LABEL dev.opencode-cloud.test="next"' });
     await base.remove();
     const next = await docker.getImage(NEXT_TAG).inspect();
@@ -170,7 +176,7 @@ describeOn(engine, "volumes that arrive root-owned, and a workspace of 100k file
   });
 
   const plan = async () => {
-    const d = await Deployment.plan(docker);
+    const d = await Deployment.plan(docker, OPEN);
     planned.push(d);
     await d.createVolumes();
     return d;
@@ -224,7 +230,7 @@ describeOn(engine, "volumes that arrive root-owned, and a workspace of 100k file
 });
 
 describeOn(engine, "with a password", ({ docker, imageId }) => {
-  const password = "it-secret-pass";
+  const password = "it-secret-password-of-some-length";
   let d: Deployment;
   beforeAll(async () => {
     d = await Deployment.plan(docker, { stackFile: "dev", overrides: { "opencode-cloud:password": { secure: password } } });

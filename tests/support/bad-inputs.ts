@@ -11,6 +11,8 @@ export interface BadInput {
 }
 
 const DIGITS = "an integer from 1 to 65535";
+const SET_PASSWORD = 'pulumi config set --secret opencode-cloud:password "$(openssl rand -base64 24)" (or run npm run up, which generates one)';
+const PASSWORD_ALLOWED = `a secret of 16 or more characters without control characters: ${SET_PASSWORD}`;
 const NAME = "2 or more of [a-zA-Z0-9_.-], starting with a letter or digit";
 
 export const BAD_INPUTS: readonly BadInput[] = [
@@ -25,12 +27,47 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message: 'opencode-cloud:bindAddress: "localhost" is not an IP address. Allowed: an IPv4 or IPv6 address, e.g. 127.0.0.1 or 0.0.0.0.',
   },
   {
-    what: "non-loopback without password",
+    what: "non-loopback without TLS acknowledged",
     stackFile: "remote",
     overrides: { "opencode-cloud:bindAddress": "0.0.0.0" },
     message:
-      "opencode-cloud:password: is required because opencode-cloud:bindAddress 0.0.0.0 is not a loopback address. Allowed: a secret set with pulumi config set --secret opencode-cloud:password <password>, or a loopback opencode-cloud:bindAddress such as 127.0.0.1.",
+      "opencode-cloud:bindAddress: 0.0.0.0 is not a loopback address, and opencode speaks plain HTTP. Allowed: a loopback address such as 127.0.0.1 (reach a remote host through the SSH tunnel output), or opencode-cloud:allowPlainHttp: true with a TLS reverse proxy in front (README: Off loopback).",
   },
+  {
+    what: "no password and no opt-out",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:password": null },
+    message: `opencode-cloud:password: is required: opencode runs code for whoever reaches its port. Allowed: ${PASSWORD_ALLOWED}; or opencode-cloud:allowUnauthenticated: true on loopback (README: Authentication).`,
+  },
+  {
+    what: "password too short",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:password": { secure: "hunter2" } },
+    message: `opencode-cloud:password: is 7 characters long. Allowed: ${PASSWORD_ALLOWED}.`,
+  },
+  {
+    what: "password with a newline",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:password": { secure: "a-long-enough-password\n" } },
+    message: `opencode-cloud:password: contains a control character (a newline, tab, ...). Allowed: ${PASSWORD_ALLOWED}.`,
+  },
+  {
+    what: "opt-out with Docker access, SSH keys and a non-loopback address",
+    stackFile: "dev",
+    overrides: {
+      "opencode-cloud:password": null,
+      "opencode-cloud:allowUnauthenticated": true,
+      "opencode-cloud:dockerAccess": true,
+      "opencode-cloud:mountSshKeys": true,
+      "opencode-cloud:sshKeysDir": "/srv/keys",
+      "opencode-cloud:bindAddress": "0.0.0.0",
+      "opencode-cloud:allowPlainHttp": true,
+    },
+    message: `opencode-cloud:allowUnauthenticated: is refused because opencode-cloud:dockerAccess is on (the Docker socket is root on the host), opencode-cloud:mountSshKeys is on (the host's SSH keys would be readable), opencode-cloud:bindAddress 0.0.0.0 is not a loopback address. Allowed: false (the default) with a password: ${SET_PASSWORD}.`,
+  },
+  { what: "memory limit too small", stackFile: "dev", overrides: { "opencode-cloud:memoryLimitMb": 256 }, message: "opencode-cloud:memoryLimitMb: 256 is below 512. Allowed: an integer of MiB, 512 or more." },
+  { what: "memory limit not a number", stackFile: "dev", overrides: { "opencode-cloud:memoryLimitMb": "4g" }, message: 'opencode-cloud:memoryLimitMb: "4g" is not a number. Allowed: an integer of MiB, 512 or more.' },
+  { what: "sudo not a boolean", stackFile: "dev", overrides: { "opencode-cloud:sudo": "no" }, message: 'opencode-cloud:sudo: "no" is not a boolean. Allowed: true or false.' },
   {
     what: "password as plain config",
     stackFile: "dev",

@@ -6,16 +6,14 @@
 // Offline: the pull source's registry resolution is injected (a deterministic fake by default; tests pass a
 // resolver over the loopback fake registry from tests/support/fake-registry.ts). Can run any number of times in one
 // process.
-//
-// The Pulumi SDK and the program load on the first run, not on import: a test file that only reads config from here
-// (PROJECT_DIR, effectiveConfig, fakeResolver) does not pay their import (about 2 s of CPU per file).
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type * as Pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import program from "../../index.js";
 import { PROJECT } from "../../src/config/schema.js";
 import type { ImageResolver, ResolvedImage } from "../../src/image/types.js";
 import { formatReference } from "../../src/oci/reference.js";
@@ -75,6 +73,9 @@ export interface ProgramRun {
 
 /** Stand-in for a value decrypted from a `secure:` entry of a shipped stack file (no passphrase here). */
 export const decryptedPlaceholder = (key: string): string => `decrypted-${key.replace(/[^a-zA-Z0-9]/g, "-")}`;
+
+/** Stands in for the password `npm run up` stores in a new stack (tests/integration signs in with it). */
+export const GENERATED_PASSWORD = "generated-by-npm-run-up-0123456789";
 
 /** A digest made from a string, for fakes: `sha256:` + 64 hex. */
 export const fakeDigest = (seed: string): string => `sha256:${createHash("sha256").update(seed).digest("hex")}`;
@@ -141,24 +142,20 @@ export function effectiveConfig(options: Pick<RunOptions, "stackFile" | "overrid
     }
   };
   if (options.stackFile) for (const [k, v] of Object.entries(stackFileConfig(options.stackFile))) apply(k, v);
+  // The password `npm run up` generates on first use (a stack secret); an override replaces it, `null` removes it.
+  if (!secret.has(`${PROJECT}:password`) && values[`${PROJECT}:password`] === "") apply(`${PROJECT}:password`, { secure: GENERATED_PASSWORD });
   for (const [k, v] of Object.entries(options.overrides ?? {})) apply(k, v);
   return { values, secretKeys: [...secret].sort() };
 }
 
-type Sdk = typeof Pulumi;
-type Program = (typeof import("../../index.js"))["default"];
-let loading: Promise<{ pulumi: Sdk; program: Program }> | undefined;
-/** The SDK and index.ts's program, imported once per process on the first run. */
-const load = () =>
-  (loading ??= Promise.all([import("@pulumi/pulumi"), import("../../index.js")]).then(([pulumi, index]) => ({ pulumi, program: index.default })));
+const { specialSigKey, specialSecretSig } = pulumi.runtime;
 
 /** Unwraps secret markers; returns the value and whether any part was secret. */
-function unwrap(pulumi: Sdk, value: unknown): [unknown, boolean] {
-  const { specialSigKey, specialSecretSig } = pulumi.runtime;
+function unwrap(value: unknown): [unknown, boolean] {
   if (Array.isArray(value)) {
     let secret = false;
     const out = value.map((v) => {
-      const [u, s] = unwrap(pulumi, v);
+      const [u, s] = unwrap(v);
       secret ||= s;
       return u;
     });
@@ -166,12 +163,12 @@ function unwrap(pulumi: Sdk, value: unknown): [unknown, boolean] {
   }
   if (typeof value === "object" && value !== null) {
     const record = value as Record<string, unknown>;
-    if (record[specialSigKey] === specialSecretSig) return [unwrap(pulumi, record["value"])[0], true];
+    if (record[specialSigKey] === specialSecretSig) return [unwrap(record["value"])[0], true];
     if (pulumi.Resource.isInstance(value)) return [value, false];
     let secret = false;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(record)) {
-      const [u, s] = unwrap(pulumi, v);
+      const [u, s] = unwrap(v);
       secret ||= s;
       out[k] = u;
     }
@@ -180,11 +177,11 @@ function unwrap(pulumi: Sdk, value: unknown): [unknown, boolean] {
   return [value, false];
 }
 
-function unwrapTop(pulumi: Sdk, props: Record<string, unknown>): { values: Record<string, unknown>; secret: string[] } {
+function unwrapTop(props: Record<string, unknown>): { values: Record<string, unknown>; secret: string[] } {
   const values: Record<string, unknown> = {};
   const secret: string[] = [];
   for (const [k, v] of Object.entries(props)) {
-    const [u, s] = unwrap(pulumi, v);
+    const [u, s] = unwrap(v);
     values[k] = u;
     if (s) secret.push(k);
   }
@@ -242,7 +239,6 @@ export function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
 }
 
 async function runOnce(options: RunOptions): Promise<ProgramRun> {
-  const { pulumi, program } = await load();
   const stack = options.stack ?? options.stackFile ?? "test";
   const config = effectiveConfig(options);
   const declared = new Map<string, DeclaredResource>();
@@ -252,7 +248,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const state = mockState(args.type, args.name, unwrap(pulumi, args.inputs)[0] as Record<string, unknown>);
+        const state = mockState(args.type, args.name, unwrap(args.inputs)[0] as Record<string, unknown>);
         return { id: args.custom === false ? undefined : `${args.name}-id`, state };
       },
       call: (args) => {
@@ -310,7 +306,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
   for (const [urn, req] of requests) {
     const registered = mockMonitor.resources.get(urn);
     void registered;
-    const inputs = unwrapTop(pulumi, pulumi.runtime.deserializeProperties((req as unknown as { getObject(): never }).getObject(), true));
+    const inputs = unwrapTop(pulumi.runtime.deserializeProperties((req as unknown as { getObject(): never }).getObject(), true));
     declared.set(urn, {
       type: req.getType(),
       name: req.getName(),
@@ -331,7 +327,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
       },
     });
   }
-  const outputs = unwrapTop(pulumi, stackOutputs);
+  const outputs = unwrapTop(stackOutputs);
   return {
     resources: [...declared.values()],
     outputs: outputs.values,
@@ -352,6 +348,7 @@ export function resourceOf(run: ProgramRun, type: string, name?: string): Declar
 
 export const TYPES = {
   volume: "docker:index/volume:Volume",
+  network: "docker:index/network:Network",
   container: "docker:index/container:Container",
   remoteImage: "docker:index/remoteImage:RemoteImage",
   buildImage: "docker-build:index:Image",

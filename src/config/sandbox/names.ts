@@ -10,6 +10,8 @@ const ALLOWED = "2 or more of [a-zA-Z0-9_.-], starting with a letter or digit";
 
 export interface NameSettings {
   readonly containerName: string;
+  /** The stack's own bridge network: `<containerName>-net`. */
+  readonly networkName: string;
   readonly volumeNames: Readonly<Record<VolumeKind, string>>;
 }
 
@@ -27,5 +29,5 @@ export function readNames(raw: Pick<RawConfig, "values" | "project" | "stack">):
     keys.fail(fullKey("volumePrefix"), `"${volumePrefix}" does not make valid volume names`, ALLOWED);
   }
 
-  return keys.checked({ containerName, volumeNames });
+  return keys.checked({ containerName, networkName: `${containerName}-net`, volumeNames });
 }

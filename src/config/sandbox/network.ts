@@ -1,15 +1,14 @@
-// Network: the published port, the address it binds to, and the password a non-loopback address requires.
+// Network: the published port and the address it binds to; off loopback only with plain HTTP acknowledged (a TLS
+// reverse proxy in front, README: Off loopback).
 
 import { isIP } from "node:net";
 import { fullKey, SANDBOX_KEYS, type RawConfig } from "../schema.js";
-import { Secret } from "../secret.js";
 import { SandboxKeyReader, type Checked } from "./keys.js";
 
 export interface NetworkSettings {
   readonly port: number;
   readonly bindAddress: string;
   readonly loopback: boolean;
-  readonly password?: Secret;
 }
 
 export function isLoopback(address: string): boolean {
@@ -18,7 +17,7 @@ export function isLoopback(address: string): boolean {
   return false;
 }
 
-export function readNetwork(raw: Pick<RawConfig, "values" | "secretKeys">): Checked<NetworkSettings> {
+export function readNetwork(raw: Pick<RawConfig, "values">): Checked<NetworkSettings> {
   const keys = new SandboxKeyReader(raw.values);
 
   const portText = keys.str("port");
@@ -39,21 +38,14 @@ export function readNetwork(raw: Pick<RawConfig, "values" | "secretKeys">): Chec
     loopback = isLoopback(bindAddress);
   }
 
-  const passwordKey = fullKey("password");
-  const passwordText = keys.str("password");
-  let password: Secret | undefined;
-  if (passwordText !== "" && !raw.secretKeys.has(passwordKey)) {
-    keys.fail(passwordKey, "is set as plain text", `a secret: pulumi config set --secret ${passwordKey} <password>`);
-  } else if (passwordText !== "") {
-    password = new Secret(passwordText);
-  }
-  if (!loopback && passwordText === "") {
+  const plainHttp = keys.bool("allowPlainHttp");
+  if (!loopback && !plainHttp) {
     keys.fail(
-      passwordKey,
-      `is required because ${fullKey("bindAddress")} ${bindAddress} is not a loopback address`,
-      `a secret set with pulumi config set --secret ${passwordKey} <password>, or a loopback ${fullKey("bindAddress")} such as 127.0.0.1`,
+      fullKey("bindAddress"),
+      `${bindAddress} is not a loopback address, and opencode speaks plain HTTP`,
+      `a loopback address such as 127.0.0.1 (reach a remote host through the SSH tunnel output), or ${fullKey("allowPlainHttp")}: true with a TLS reverse proxy in front (README: Off loopback)`,
     );
   }
 
-  return keys.checked({ port, bindAddress, loopback, ...(password ? { password } : {}) });
+  return keys.checked({ port, bindAddress, loopback });
 }

@@ -4,7 +4,7 @@
 import type Docker from "dockerode";
 import { VOLUMES, type VolumeKind } from "../../../src/facts.js";
 import { runProgram, TYPES, type RunOptions } from "../../support/program.js";
-import { createContainer, createVolumes, destroyContainer, place, type DeclaredResource } from "./harness.js";
+import { createContainer, createNetworks, createVolumes, destroyContainer, place, type DeclaredResource } from "./harness.js";
 import { demux, freePort } from "./opencode.js";
 
 let sequence = 0;
@@ -24,7 +24,7 @@ export class Deployment {
     const hostPort = await freePort();
     const prefix = `it${process.pid}-${sequence++}-`;
     const declared = place(
-      run.resources.filter((r) => r.type === TYPES.volume || r.type === TYPES.container).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })),
+      run.resources.filter((r) => r.type === TYPES.volume || r.type === TYPES.network || r.type === TYPES.container).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })),
       { namePrefix: prefix, hostPort: () => hostPort },
     );
     return new Deployment(docker, declared, hostPort, prefix);
@@ -58,7 +58,13 @@ export class Deployment {
     return `http://127.0.0.1:${this.hostPort}`;
   }
 
+  get networkDecls(): DeclaredResource[] {
+    return this.declared.filter((r) => r.type === TYPES.network);
+  }
+
+  /** Creates the declared volumes, and the stack's network (the container cannot start without it). */
   async createVolumes(): Promise<string[]> {
+    await createNetworks(this.docker, this.networkDecls);
     return createVolumes(this.docker, this.volumeDecls);
   }
 
@@ -79,6 +85,7 @@ export class Deployment {
     const containers = await this.docker.listContainers({ all: true, filters: { name: [this.prefix] } });
     for (const c of containers) await this.docker.getContainer(c.Id).remove({ force: true, v: true });
     for (const v of this.volumeDecls) await this.docker.getVolume(String(v.inputs.name)).remove().catch(() => undefined);
+    for (const n of this.networkDecls) await this.docker.getNetwork(String(n.inputs.name)).remove().catch(() => undefined);
   }
 }
 

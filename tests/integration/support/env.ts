@@ -33,6 +33,11 @@ export interface RealEngine {
 }
 
 export const SETTINGS_FILE = join(CI_ENV.dir, CI_ENV.settingsFile);
+/**
+ * The sandbox image the tier runs: TEST_LOCAL_IMAGE (what scripts/ci-env.sh builds), or another tag of the same
+ * build named in OPENCODE_CLOUD_TEST_IMAGE (a developer testing their image/ changes beside a shared engine's).
+ */
+export const TEST_IMAGE = process.env.OPENCODE_CLOUD_TEST_IMAGE || TEST_LOCAL_IMAGE;
 export const inCI = process.env.CI === "true";
 
 async function probe(needsSandbox: boolean): Promise<RealEngine | string> {
@@ -49,10 +54,10 @@ async function probe(needsSandbox: boolean): Promise<RealEngine | string> {
     return `${SETTINGS_FILE} is unreadable (${(e as Error).message}); run scripts/ci-env.sh`;
   }
   try {
-    const image = await docker.getImage(needsSandbox ? TEST_LOCAL_IMAGE : settings.baseImage).inspect();
+    const image = await docker.getImage(needsSandbox ? TEST_IMAGE : settings.baseImage).inspect();
     return { docker, settings, imageId: image.Id };
   } catch {
-    return `${needsSandbox ? TEST_LOCAL_IMAGE : settings.baseImage} is not built; run scripts/ci-env.sh`;
+    return `${needsSandbox ? TEST_IMAGE : settings.baseImage} is not built; run scripts/ci-env.sh`;
   }
 }
 

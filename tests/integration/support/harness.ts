@@ -6,6 +6,8 @@
 //
 // Field mapping (provider input -> Engine API create body):
 //   Volume:    name -> Name, driver -> Driver, driverOpts -> DriverOpts, labels[{label,value}] -> Labels
+//   Network:   name -> Name, driver -> Driver (default bridge), options -> Options, internal -> Internal,
+//              attachable -> Attachable, labels[{label,value}] -> Labels (CheckDuplicate: the provider checks too)
 //   Container: image -> Image (an image ID under the program; the caller substitutes the test image's ID)
 //              name -> name, envs -> Env, command -> Cmd, entrypoints -> Entrypoint, user -> User,
 //              workingDir -> WorkingDir, hostname -> Hostname, labels -> Labels, stopSignal/stopTimeout,
@@ -14,10 +16,11 @@
 //                -> HostConfig.Mounts, volumes[{volumeName|hostPath,containerPath,readOnly}] -> HostConfig.Binds,
 //              healthcheck{tests,interval,timeout,startPeriod,startInterval,retries} -> Healthcheck (Go durations
 //                -> ns), init -> HostConfig.Init, restart (+maxRetryCount) -> HostConfig.RestartPolicy,
-//              logDriver="json-file"/logOpts -> HostConfig.LogConfig, capabilities{adds,drops} -> CapAdd/CapDrop,
-//              securityOpts -> SecurityOpt, readOnly -> ReadonlyRootfs, privileged, memory/memorySwap/shmSize (MB)
-//                -> bytes, cpuShares, cpuSet -> CpusetCpus, cpus -> NanoCpus, tmpfs, ulimits, sysctls, pidMode,
-//              ipcMode, networkMode, groupAdds, dns/dnsOpts/dnsSearches, hosts -> ExtraHosts.
+//              logDriver="json-file"/logOpts -> HostConfig.LogConfig, capabilities{adds,drops} -> CapAdd/CapDrop
+//                (names as given; the engine accepts them with or without CAP_), securityOpts -> SecurityOpt,
+//              readOnly -> ReadonlyRootfs, privileged, memory/memorySwap/shmSize (MB) -> bytes, cpuShares,
+//              cpuSet -> CpusetCpus, cpus -> NanoCpus, tmpfs, ulimits[{name,soft,hard}] -> Ulimits, sysctls, pidMode,
+//              ipcMode, networkMode -> NetworkMode (a user-defined network's name: attached to it alone), groupAdds, dns/dnsOpts/dnsSearches, hosts -> ExtraHosts.
 //   Lifecycle fields: start (default true) starts it; wait/waitTimeout make create wait for `healthy`;
 //              destroyGraceSeconds is the stop timeout of destroy(); removeVolumes (default true: anonymous
 //              volumes only, named volumes always stay) is honoured by destroy().
@@ -32,6 +35,7 @@ export interface DeclaredResource {
 }
 
 export const VOLUME_TYPE = "docker:index/volume:Volume";
+export const NETWORK_TYPE = "docker:index/network:Network";
 export const CONTAINER_TYPE = "docker:index/container:Container";
 
 /** Go's time.ParseDuration for the units healthchecks use, to nanoseconds ("1m30s", "500ms", "10s"). */
@@ -72,6 +76,22 @@ export function volumeCreateOptions(inputs: Rec): Docker.VolumeCreateOptions {
     Name: inputs.name,
     Driver: inputs.driver === undefined ? "local" : str(inputs.driver),
     DriverOpts: (inputs.driverOpts as Record<string, string> | undefined) ?? {},
+    Labels: labelMap(inputs.labels),
+  };
+}
+
+const NETWORK_FIELDS = ["name", "driver", "options", "internal", "attachable", "labels"] as const;
+
+export function networkCreateOptions(inputs: Rec): Docker.NetworkCreateOptions {
+  refuseUnknown("Network", inputs, NETWORK_FIELDS);
+  if (typeof inputs.name !== "string") throw new Error("harness: Network needs a name (the program names its network)");
+  return {
+    Name: inputs.name,
+    Driver: inputs.driver === undefined ? "bridge" : str(inputs.driver),
+    Options: (inputs.options as Record<string, string> | undefined) ?? {},
+    Internal: inputs.internal === true,
+    Attachable: inputs.attachable === true,
+    CheckDuplicate: true,
     Labels: labelMap(inputs.labels),
   };
 }
@@ -231,11 +251,13 @@ export interface Placement {
 /** Applies a Placement to declared inputs: names prefixed, volume references followed, host ports moved. */
 export function place(resources: DeclaredResource[], placement: Placement): DeclaredResource[] {
   const volumeNames = new Set(resources.filter((r) => r.type === VOLUME_TYPE).map((r) => str(r.inputs.name)));
+  const networkNames = new Set(resources.filter((r) => r.type === NETWORK_TYPE).map((r) => str(r.inputs.name)));
   const rename = (n: unknown): unknown => (typeof n === "string" ? `${placement.namePrefix}${n}` : n);
   return resources.map((r) => {
     const inputs: Rec = { ...r.inputs };
-    if (r.type === VOLUME_TYPE || r.type === CONTAINER_TYPE) inputs.name = rename(inputs.name);
+    if (r.type === VOLUME_TYPE || r.type === CONTAINER_TYPE || r.type === NETWORK_TYPE) inputs.name = rename(inputs.name);
     if (r.type === CONTAINER_TYPE) {
+      if (networkNames.has(str(inputs.networkMode))) inputs.networkMode = rename(inputs.networkMode);
       inputs.mounts = (inputs.mounts as Rec[] | undefined)?.map((m) =>
         m.type === "volume" && volumeNames.has(str(m.source)) ? { ...m, source: rename(m.source) } : m,
       );
@@ -258,6 +280,17 @@ export async function createVolumes(docker: Docker, declared: DeclaredResource[]
     const options = volumeCreateOptions(r.inputs);
     await docker.createVolume(options);
     names.push(options.Name!);
+  }
+  return names;
+}
+
+/** Creates the declared networks (none exists yet under that name). */
+export async function createNetworks(docker: Docker, declared: DeclaredResource[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const r of declared.filter((d) => d.type === NETWORK_TYPE)) {
+    const options = networkCreateOptions(r.inputs);
+    await docker.createNetwork(options);
+    names.push(options.Name);
   }
   return names;
 }

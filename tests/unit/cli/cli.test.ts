@@ -23,6 +23,8 @@ describe("parseCliArgs", () => {
 
   it.each([
     [["--stack", "a/b"], '--stack "a/b" is not a stack name'],
+    [["--stack=-dev"], '--stack "-dev" is not a stack name: use 1-100 of [A-Za-z0-9_.-], starting with a letter or digit'],
+    [["--stack", ".x"], '--stack ".x" is not a stack name'],
     [["--stak", "x"], "Unknown option '--stak'"],
     [["extra"], "Unexpected argument 'extra'"],
     [["--stack"], "Option '-s, --stack <value>' argument missing"],

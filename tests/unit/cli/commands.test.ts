@@ -7,11 +7,19 @@ import { down, up, type CommandDeps, type StackHandle } from "../../../src/cli/c
 import { DaemonError } from "../../../src/cli/docker.js";
 import { fakeResolver } from "../../support/program.js";
 
-function harness(config: ConfigMap, outputs: OutputMap, failDocker?: string) {
+/** A stack as `npm run up` leaves it after the first run: with its generated password. */
+const WITH_PASSWORD: ConfigMap = { "opencode-cloud:password": { value: "generated-password-32-characters", secret: true } };
+
+function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string) {
   const calls: string[] = [];
   const written: string[] = [];
+  const config: ConfigMap = { ...WITH_PASSWORD, ...given };
   const stack: StackHandle = {
-    getAllConfig: async () => config,
+    getAllConfig: async () => ({ ...config }),
+    setConfig: async (key, value) => {
+      calls.push(`set ${key} secret=${value.secret}`);
+      config[key] = value;
+    },
     up: (async () => {
       calls.push("up");
       return { outputs, stdout: "", stderr: "", summary: {} };
@@ -37,6 +45,10 @@ function harness(config: ConfigMap, outputs: OutputMap, failDocker?: string) {
       return fakeResolver(settings, log);
     },
     pull: async (_d, pinned) => void calls.push(`pull ${pinned}`),
+    prune: async (_d, keep) => {
+      calls.push(`prune keep=${keep}`);
+      return [{ Id: "sha256:old", Size: 2 * 1024 * 1024 }];
+    },
     homeDir: "/home/t",
   };
   const io = { out: { write: (t: string) => void written.push(t) }, env: {} };
@@ -44,13 +56,32 @@ function harness(config: ConfigMap, outputs: OutputMap, failDocker?: string) {
 }
 
 const args = { stack: "dev", help: false, skipPull: false };
-const url = { url: { value: "http://127.0.0.1:3000", secret: false }, tunnel: { value: "", secret: false } };
+const url = { url: { value: "http://127.0.0.1:3000", secret: false }, tunnel: { value: "", secret: false }, imageId: { value: "sha256:new", secret: false } };
 
 describe("up", () => {
+  it("generates a password on first use as a stack secret, says how to read it, and never prints it", async () => {
+    const h = harness({ "opencode-cloud:password": { value: "", secret: false } }, url);
+    await up(args, h.io, h.deps);
+    expect(h.calls.slice(0, 2)).toEqual(["open dev create=true", "set opencode-cloud:password secret=true"]);
+    const out = h.written.join("");
+    expect(out).toContain("Generated a password for opencode (user opencode), stored as the stack secret opencode-cloud:password.");
+    expect(out).toMatch(/PULUMI_BACKEND_URL=file:\/\/\S+ PULUMI_CONFIG_PASSPHRASE_FILE=\S+ pulumi config get opencode-cloud:password --stack dev/);
+    const again = harness({}, url);
+    await up(args, again.io, again.deps);
+    expect(again.calls.some((c) => c.startsWith("set "))).toBe(false);
+  });
+
+  it("generates none with the opt-out", async () => {
+    const h = harness({ "opencode-cloud:password": { value: "", secret: false }, "opencode-cloud:allowUnauthenticated": { value: "true", secret: false } }, url);
+    await up(args, h.io, h.deps);
+    expect(h.calls.some((c) => c.startsWith("set "))).toBe(false);
+  });
+
   it("validates, checks Docker, pre-pulls the pinned image, runs the update and prints the URL", async () => {
     const h = harness({}, url);
     await up(args, h.io, h.deps);
-    expect(h.calls).toEqual(["open dev create=true", "docker local", "resolve", expect.stringMatching(/^pull docker\.io\/prizz\/opencode-cloud-sandbox@sha256:[0-9a-f]{64}$/), "up"]);
+    expect(h.calls).toEqual(["open dev create=true", "docker local", "resolve", expect.stringMatching(/^pull docker\.io\/prizz\/opencode-cloud-sandbox@sha256:[0-9a-f]{64}$/), "up", "prune keep=sha256:new"]);
+    expect(h.written.join("")).toContain("Removed 1 old sandbox image no container uses (2.1 MB).");
     expect(h.written.join("")).toContain("opencode is ready: http://127.0.0.1:3000\n");
   });
 
@@ -69,10 +100,10 @@ describe("up", () => {
   it("skips the pre-pull for the build source and with --skip-pull", async () => {
     const build = harness({ "opencode-cloud:imageSource": { value: "build", secret: false } }, url);
     await up(args, build.io, build.deps);
-    expect(build.calls).toEqual(["open dev create=true", "docker local", "up"]);
+    expect(build.calls).toEqual(["open dev create=true", "docker local", "up", "prune keep=sha256:new"]);
     const skip = harness({}, url);
     await up({ ...args, skipPull: true }, skip.io, skip.deps);
-    expect(skip.calls).toEqual(["open dev create=true", "docker local", "up"]);
+    expect(skip.calls).toEqual(["open dev create=true", "docker local", "up", "prune keep=sha256:new"]);
   });
 
   it("prints the tunnel for a remote loopback port", async () => {

@@ -5,11 +5,13 @@ import { isLoopback, localBuildTag, parseMode, parseSettings, type RawConfig } f
 import { Secret } from "../../../src/config/secret.js";
 
 const PUBLISHED = [IMAGE_NAMES.dockerHub, IMAGE_NAMES.ghcr];
+/** The password `npm run up` leaves in a stack (a secret), unless the values set their own. */
+const GENERATED = "generated-password-32-characters";
 const raw = (values: Record<string, string>, secretKeys: string[] = []): RawConfig => ({
   project: "opencode-cloud",
   stack: "dev",
-  values,
-  secretKeys: new Set(secretKeys),
+  values: { "opencode-cloud:password": GENERATED, ...values },
+  secretKeys: new Set([...secretKeys, ...("opencode-cloud:password" in values ? [] : ["opencode-cloud:password"])]),
   homeDir: "/home/u",
 });
 
@@ -17,7 +19,8 @@ describe("parseSettings", () => {
   it("applies the schema defaults when the stack sets nothing", () => {
     const s = parseSettings(raw({}), PUBLISHED);
     expect(s).toMatchObject({ port: 3000, bindAddress: "127.0.0.1", loopback: true, containerName: "opencode-cloud-dev", dockerAccess: false });
-    expect(s.password).toBeUndefined();
+    expect(s).toMatchObject({ networkName: "opencode-cloud-dev-net", memoryMb: 4096, sudo: true });
+    expect(s.password?.reveal()).toBe(GENERATED);
     expect(s.image).toEqual({
       source: "pull",
       requireSignature: false,
@@ -27,12 +30,18 @@ describe("parseSettings", () => {
   });
 
   it("takes a secret password and hides it", () => {
-    const s = parseSettings(raw({ "opencode-cloud:password": "pw-123456", "opencode-cloud:bindAddress": "0.0.0.0" }, ["opencode-cloud:password"]), PUBLISHED);
-    expect(s.password?.reveal()).toBe("pw-123456");
+    const s = parseSettings(raw({ "opencode-cloud:password": "pw-123456-abcdefgh", "opencode-cloud:bindAddress": "0.0.0.0", "opencode-cloud:allowPlainHttp": "true" }, ["opencode-cloud:password"]), PUBLISHED);
+    expect(s.password?.reveal()).toBe("pw-123456-abcdefgh");
     expect(`${s.password}`).toBe("[secret]");
     expect(JSON.stringify(s)).not.toContain("pw-123456");
     expect(inspect(s)).not.toContain("pw-123456");
     expect(s.loopback).toBe(false);
+  });
+
+  it("runs without a password only with the explicit opt-out, on loopback, without host access", () => {
+    const optOut = { "opencode-cloud:password": "", "opencode-cloud:allowUnauthenticated": "true" };
+    expect(parseSettings(raw(optOut), PUBLISHED).password).toBeUndefined();
+    expect(() => parseSettings(raw({ "opencode-cloud:password": "" }), PUBLISHED)).toThrow("opencode-cloud:password: is required");
   });
 
   it("uses a configured image alone, with imageTag when it names no tag, and its digest as the expected one", () => {

@@ -3,11 +3,11 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { HEALTHCHECK_TIMING, IMAGE_NAMES, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES } from "../../../src/facts.js";
+import { HEALTHCHECK_START_INTERVAL, HEALTHCHECK_TIMING, IMAGE_NAMES, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES } from "../../../src/facts.js";
 import { CONTAINER_POLICY, DOCKER_SOCKET } from "../../../src/sandbox/container.js";
 import { BUILD_CONTEXT, BUILD_DOCKERFILE } from "../../../src/image/source.js";
 import { BAD_INPUTS } from "../../support/bad-inputs.js";
-import { effectiveConfig, fakeDigest, PROJECT_DIR, resourceOf, runProgram, stackFileConfig, TYPES, type ProgramRun } from "../../support/program.js";
+import { effectiveConfig, fakeDigest, GENERATED_PASSWORD, PROJECT_DIR, resourceOf, runProgram, stackFileConfig, TYPES, type ProgramRun } from "../../support/program.js";
 
 /** Shipped stack files that run the sandbox program (release stacks set opencode-cloud:mode: release). */
 const SANDBOX_STACKS = readdirSync(join(PROJECT_DIR, "stacks"))
@@ -67,7 +67,8 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       hostname: `opencode-cloud-${stack}`,
       image: imageId,
       ports: [{ internal: SANDBOX_PORT, external: port, ip: bind, protocol: "tcp" }],
-      healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...HEALTHCHECK_TIMING },
+      envs: [`OPENCODE_SERVER_PASSWORD=${GENERATED_PASSWORD}`],
+      healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...HEALTHCHECK_TIMING, startInterval: HEALTHCHECK_START_INTERVAL },
       mounts: VOLUME_KINDS.map((kind) => ({ type: "volume", source: `opencode-cloud-${stack}-${kind}`, target: VOLUMES[kind] })),
       labels: [
         { label: LABELS.managedBy, value: MANAGED_BY },
@@ -82,9 +83,29 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       logOpts: { "max-size": "10m", "max-file": "3" },
       wait: true,
       waitTimeout: CONTAINER_POLICY.waitTimeoutSeconds,
+      networkMode: `opencode-cloud-${stack}-net`,
+      capabilities: { drops: ["ALL"], adds: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"] },
+      ulimits: [{ name: "nproc", soft: 4096, hard: 4096 }],
+      memory: 4096,
+      memorySwap: 4096,
     });
+    expect(container.secretInputs).toEqual(["envs"]);
     expect(container.options.deleteBeforeReplace).toBe(true);
     expect(container.options.dependsOn.some((u) => u.endsWith("::image-pull"))).toBe(true);
+  });
+
+  it("gives the stack its own bridge network, labelled, and attaches the container to it alone", () => {
+    const network = resourceOf(run, TYPES.network);
+    expect(network.inputs).toEqual({
+      name: `opencode-cloud-${stack}-net`,
+      driver: "bridge",
+      labels: [
+        { label: LABELS.managedBy, value: MANAGED_BY },
+        { label: LABELS.stack, value: stack },
+      ],
+    });
+    expect(network.parent).toMatch(/::sandbox$/);
+    expect(resourceOf(run, TYPES.container).inputs["networkMode"]).toBe(network.inputs["name"]);
   });
 
   it("talks to the stack's Docker host", () => {
@@ -111,6 +132,22 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
     expect(run.secretOutputs).toEqual([]);
   });
 
+  it("with sudo off: only the entrypoint's capabilities, started as root, no-new-privileges; memory as configured", async () => {
+    const off = resourceOf(await runProgram({ stackFile: stack, overrides: { "opencode-cloud:sudo": false, "opencode-cloud:memoryLimitMb": 1024 } }), TYPES.container);
+    expect(off.inputs).toMatchObject({
+      capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"] },
+      securityOpts: ["no-new-privileges:true"],
+      user: "0:0",
+      memory: 1024,
+      memorySwap: 1024,
+    });
+  });
+
+  it("runs without a password only with the opt-out: no envs at all", async () => {
+    const open = resourceOf(await runProgram({ stackFile: stack, overrides: { "opencode-cloud:password": null, "opencode-cloud:allowUnauthenticated": true } }), TYPES.container);
+    expect(open.inputs["envs"]).toBeUndefined();
+  });
+
   it("declares identical inputs when run twice (a no-op update changes nothing)", async () => {
     const again = await runProgram({ stackFile: stack });
     expect(again.resources).toEqual(run.resources);
@@ -118,7 +155,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
   });
 
   it("keeps the password secret in inputs and outputs", async () => {
-    const withPassword = await runProgram({ stackFile: stack, overrides: { "opencode-cloud:bindAddress": "0.0.0.0", "opencode-cloud:password": { secure: PASSWORD } } });
+    const withPassword = await runProgram({ stackFile: stack, overrides: { "opencode-cloud:bindAddress": "0.0.0.0", "opencode-cloud:allowPlainHttp": true, "opencode-cloud:password": { secure: PASSWORD } } });
     const container = resourceOf(withPassword, TYPES.container);
     expect(container.inputs["envs"]).toEqual([`OPENCODE_SERVER_PASSWORD=${PASSWORD}`]);
     expect(container.secretInputs).toEqual(["envs"]);
