@@ -255,6 +255,50 @@ rehearsal_arm64() {
 }
 rehearsal_arm64
 
+# The builder: the engine's own BuildKit (docker driver) cannot push by digest, which the build jobs do; CI uses a
+# docker-container builder from setup-buildx-action, and so does the rehearsal, from buildkitd built here.
+rehearsal_builder() {
+  local bin="$CI_ENV_DIR/buildkit-$BUILDKIT_VERSION" go ctx image
+  go=$(command -v go || echo /usr/local/go/bin/go)
+  if [ ! -x "$bin/buildkitd" ] || [ ! -x "$bin/buildctl" ]; then
+    log "go install buildkitd and buildctl $BUILDKIT_VERSION"
+    rm -rf "$bin.part" && mkdir -p "$bin.part"
+    CGO_ENABLED=0 GOBIN="$bin.part" "$go" install -trimpath -ldflags "-X $BUILDKIT_MODULE/version.Version=$BUILDKIT_VERSION" \
+      "$BUILDKIT_MODULE/cmd/buildkitd@$BUILDKIT_VERSION" "$BUILDKIT_MODULE/cmd/buildctl@$BUILDKIT_VERSION" >"$CI_ENV_DIR/buildkit-go.log" 2>&1 \
+      || { tail -20 "$CI_ENV_DIR/buildkit-go.log" >&2; die "go install buildkitd failed"; }
+    rm -rf "$bin" && mv "$bin.part" "$bin"
+  fi
+  if ! $DOCKER image inspect "$BUILDKIT_IMAGE" >/dev/null 2>&1; then
+    log "docker build $BUILDKIT_IMAGE"
+    ctx=$(mktemp -d)
+    cp "$bin/buildkitd" "$bin/buildctl" scripts/ci-env/buildkit/Dockerfile "$ctx/"
+    DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$BUILDKIT_IMAGE" "$ctx" >"$CI_ENV_DIR/buildkit-image.log" 2>&1 \
+      || { tail -20 "$CI_ENV_DIR/buildkit-image.log" >&2; die "docker build $BUILDKIT_IMAGE failed"; }
+    rm -rf "$ctx"
+  fi
+  export DOCKER_CONFIG="$REHEARSAL_DOCKER_CONFIG"
+  mkdir -p "$DOCKER_CONFIG"
+  for port in "$HUB_PORT" "$GHCR_PORT"; do
+    printf '%s' "$PUSH_PASSWORD" | $DOCKER login -u "$PUSH_USER" --password-stdin "$LOOPBACK:$port" >"$CI_ENV_DIR/login.log" 2>&1 \
+      || { cat "$CI_ENV_DIR/login.log" >&2; die "docker login $LOOPBACK:$port failed"; }
+  done
+  # A container builder pulls its bases from a registry: both, under their own names, in the loopback Docker Hub.
+  for image in "$BASE_IMAGE" "$BASE_IMAGE_ARM64"; do
+    $DOCKER tag "$image" "$LOOPBACK:$HUB_PORT/$image"
+    $DOCKER push -q "$LOOPBACK:$HUB_PORT/$image" >"$CI_ENV_DIR/push.log" 2>&1 || { tail -20 "$CI_ENV_DIR/push.log" >&2; die "docker push $image failed"; }
+  done
+  printf '[registry."%s"]\n  http = true\n[registry."%s"]\n  http = true\n' "$LOOPBACK:$HUB_PORT" "$LOOPBACK:$GHCR_PORT" >"$DOCKER_CONFIG/buildkitd.toml"
+  if ! $DOCKER buildx inspect "$REHEARSAL_BUILDER" >/dev/null 2>&1; then
+    log "docker buildx create $REHEARSAL_BUILDER (docker-container, $BUILDKIT_IMAGE, host network)"
+    $DOCKER buildx create --name "$REHEARSAL_BUILDER" --driver docker-container --driver-opt "image=$BUILDKIT_IMAGE" \
+      --driver-opt network=host --config "$DOCKER_CONFIG/buildkitd.toml" --use >/dev/null
+  fi
+  $DOCKER buildx inspect --bootstrap "$REHEARSAL_BUILDER" >"$CI_ENV_DIR/builder.log" 2>&1 \
+    || { tail -20 "$CI_ENV_DIR/builder.log" >&2; die "the builder $REHEARSAL_BUILDER does not start"; }
+  unset DOCKER_CONFIG
+}
+rehearsal_builder
+
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"
 
 # 6. the Pulumi CLI, language host and providers, built from tools/ (cached by version; prints cold/warm times)

@@ -203,7 +203,7 @@ async function main(): Promise<number> {
     platforms: options.platforms,
     registries: { dockerHub: settings.registries.dockerHub.address, ghcr: settings.registries.ghcr.address, ...options.registries },
     repository: CI_ENV.published.repository,
-    buildArgs: rehearsalBuildArgs(),
+    buildArgs: rehearsalBuildArgs(settings.registries.dockerHub.address),
   };
   const plan = rehearsalTags(input);
   const jobs = rehearsalJobs(input);
@@ -215,6 +215,9 @@ async function main(): Promise<number> {
     ...githubEnv(input),
     ...credentialsEnv(settings.pushUser, settings.pushPassword),
     PULUMI_CONFIG_PASSPHRASE: "release-rehearsal",
+    // docker-build builds on the current builder of this client config: the rehearsal's docker-container builder
+    // (scripts/ci-env.sh; the engine's own BuildKit cannot push by digest), as setup-buildx-action makes one in CI.
+    DOCKER_CONFIG: CI_ENV.rehearsal.dockerConfig,
   };
   delete env["PULUMI_CONFIG_PASSPHRASE_FILE"];
   if (!(env["PATH"] ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, "pulumi")))) {

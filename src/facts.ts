@@ -122,6 +122,19 @@ export const CI_ENV = {
   baseImage: "local/debian:bookworm",
   /** The same Debian for arm64 builds under QEMU (an imported rootfs has one architecture; scripts/ci-env.sh). */
   baseImageArm64: "local/debian:bookworm-arm64",
+  /**
+   * The release rehearsal's builder: docker-container with buildkitd built from its Go module (the docker driver
+   * cannot push by digest), host network, plain HTTP to the loopback registries; its own Docker client config dir
+   * (the builder is "current" there only, never for the machine's other users). The bases are pushed to the loopback
+   * Docker Hub under their own names, since a container builder does not see the engine's images.
+   */
+  rehearsal: {
+    buildkitModule: "github.com/moby/buildkit",
+    buildkitVersion: "v0.13.2",
+    buildkitImage: "local/buildkit:v0.13.2",
+    builder: "opencode-cloud-rehearsal",
+    dockerConfig: "/var/tmp/opencode-cloud-ci/rehearsal-docker-config",
+  },
   host: "127.0.0.1",
   tokenServerPort: 5050,
   registries: {

@@ -42,10 +42,13 @@ export interface RehearsalInput {
 /** The toolset a rehearsal builds: the runtime layer (the full toolset downloads every manifest tool). */
 export const REHEARSAL_TOOLSET: Toolset = "runtime";
 
-/** Build args per platform: the local Debian base of that architecture (scripts/ci-env.sh makes both). */
-export function rehearsalBuildArgs(): Record<Platform, Record<string, string>> {
+/**
+ * Build args per platform: the local Debian base of that architecture as scripts/ci-env.sh pushes it to the loopback
+ * Docker Hub (`registry`): the rehearsal's container builder pulls bases from a registry, not the engine's images.
+ */
+export function rehearsalBuildArgs(registry: string): Record<Platform, Record<string, string>> {
   const base: Record<Platform, string> = { "linux/amd64": CI_ENV.baseImage, "linux/arm64": CI_ENV.baseImageArm64 };
-  const args = (p: Platform): Record<string, string> => ({ BASE_IMAGE: base[p], TOOLSET: REHEARSAL_TOOLSET });
+  const args = (p: Platform): Record<string, string> => ({ BASE_IMAGE: `${registry}/${base[p]}`, TOOLSET: REHEARSAL_TOOLSET });
   return { "linux/amd64": args("linux/amd64"), "linux/arm64": args("linux/arm64") };
 }
 

@@ -36,7 +36,7 @@ const INPUT: RehearsalInput = {
   platforms: ["linux/amd64", "linux/arm64"],
   registries: { dockerHub: "127.0.0.1:5051", ghcr: "127.0.0.1:5052" },
   repository: "prizz/opencode-cloud-sandbox",
-  buildArgs: rehearsalBuildArgs(),
+  buildArgs: rehearsalBuildArgs("127.0.0.1:5051"),
 };
 
 describe("release rehearsal plan", () => {
@@ -69,8 +69,8 @@ describe("release rehearsal plan", () => {
       const settings = parseReleaseSettings({ values: config.values, secretKeys: new Set(config.secretKeys) }, env);
       expect(settings.registries.map((r) => r.image)).toEqual(["127.0.0.1:5051/prizz/opencode-cloud-sandbox", "127.0.0.1:5052/prizz/opencode-cloud-sandbox"]);
       expect(Object.keys(settings.credentials)).toEqual(["dockerHub", "ghcr"]);
-      if (job.id === "build-arm64") expect(settings.buildArgs).toEqual({ BASE_IMAGE: "local/debian:bookworm-arm64", TOOLSET: "runtime" });
-      if (job.id === "build-amd64") expect(settings.buildArgs).toEqual({ BASE_IMAGE: "local/debian:bookworm", TOOLSET: "runtime" });
+      if (job.id === "build-arm64") expect(settings.buildArgs).toEqual({ BASE_IMAGE: "127.0.0.1:5051/local/debian:bookworm-arm64", TOOLSET: "runtime" });
+      if (job.id === "build-amd64") expect(settings.buildArgs).toEqual({ BASE_IMAGE: "127.0.0.1:5051/local/debian:bookworm", TOOLSET: "runtime" });
       if (job.stack === "release") expect(settings.platforms).toEqual(["linux/amd64", "linux/arm64"]);
     }
     const amd64Only = rehearsalJobs({ ...INPUT, platforms: ["linux/amd64"] });
