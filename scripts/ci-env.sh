@@ -251,7 +251,10 @@ rehearsal_arm64() {
   mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
   update-binfmts --enable qemu-aarch64 2>/dev/null || true
   grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null || die "binfmt_misc: qemu-aarch64 is not enabled"
-  debian_base arm64 "$BASE_IMAGE_ARM64"
+  # The arm64 base costs a debootstrap under QEMU: made when asked (REHEARSAL_ARM64=1) or when its rootfs is cached.
+  if [ "${REHEARSAL_ARM64:-}" = 1 ] || [ -s "$CI_ENV_DIR/debian-bookworm-minbase-arm64.tar" ]; then
+    debian_base arm64 "$BASE_IMAGE_ARM64"
+  fi
 }
 rehearsal_arm64
 
@@ -284,6 +287,7 @@ rehearsal_builder() {
   done
   # A container builder pulls its bases from a registry: both, under their own names, in the loopback Docker Hub.
   for image in "$BASE_IMAGE" "$BASE_IMAGE_ARM64"; do
+    $DOCKER image inspect "$image" >/dev/null 2>&1 || continue
     $DOCKER tag "$image" "$LOOPBACK:$HUB_PORT/$image"
     $DOCKER push -q "$LOOPBACK:$HUB_PORT/$image" >"$CI_ENV_DIR/push.log" 2>&1 || { tail -20 "$CI_ENV_DIR/push.log" >&2; die "docker push $image failed"; }
   done

@@ -243,6 +243,7 @@ async function main(): Promise<number> {
     );
     console.log(`digest ${platform}: ${handOff.digest}`);
     builds.push({ platform, ...handOff });
+    if (platform === "linux/arm64") writeFileSync(CI_ENV.rehearsal.arm64Warm, `${JSON.stringify({ digest: handOff.digest, sha, at: new Date().toISOString() })}\n`);
     summary["builds"] = Object.fromEntries(builds.map((b) => [b.platform, b.digest]));
   }
   console.log("\n== verify: the gates (smoke test, trivy, dive) are not part of the rehearsal; each build's digest is handed on as verified");

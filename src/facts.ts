@@ -134,6 +134,11 @@ export const CI_ENV = {
     buildkitImage: "local/buildkit:v0.13.2",
     builder: "opencode-cloud-rehearsal",
     dockerConfig: "/var/tmp/opencode-cloud-ci/rehearsal-docker-config",
+    /**
+     * Written by `npm run release:local` after an arm64 build passed: the builder's cache holds arm64, so the CI tier
+     * rehearses both platforms; without it only amd64 (a cold arm64 build under QEMU is too slow for CI here).
+     */
+    arm64Warm: "/var/tmp/opencode-cloud-ci/rehearsal-arm64-warm.json",
   },
   host: "127.0.0.1",
   tokenServerPort: 5050,

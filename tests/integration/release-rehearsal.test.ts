@@ -2,7 +2,6 @@
 // the loopback "Docker Hub" and "GHCR" behind their token server, cosign in key mode), then what must hold around
 // it: a re-run changes nothing, a build of the same commit by another run is refused for the existing X.Y.Z, a
 // registry that is down is left out with a warning. Each step builds on the one before (the first warms the cache).
-// Platforms: REHEARSAL_PLATFORMS (default both; the arm64 leg runs under QEMU here, see README "Wall time").
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -51,7 +50,10 @@ function run(command: string, args: readonly string[], timeoutMs: number): Promi
     });
   });
 }
-const platforms = parsePlatforms(process.env["REHEARSAL_PLATFORMS"] ?? PLATFORMS.join(","));
+// amd64 always; arm64 (QEMU here) only when a rehearsal already built it on this builder (its cache is warm): a cold
+// arm64 build under emulation does not fit CI's time here (README, "Wall time"). REHEARSAL_PLATFORMS overrides.
+const platforms = parsePlatforms(process.env["REHEARSAL_PLATFORMS"] ?? (existsSync(CI_ENV.rehearsal.arm64Warm) ? PLATFORMS.join(",") : "amd64"));
+console.log(`release rehearsal tier: ${platforms.join(", ")}`);
 
 interface Summary {
   exitCode: number;
