@@ -128,11 +128,22 @@ wait_for() { # URL EXPECTED-CODE WHAT LOG
 }
 command -v curl >/dev/null || die "curl missing"
 
+# The server says which source it runs (/healthz: "ok <hash>"); one running older code is replaced (its pid file,
+# or, for a server started before pid files, whatever listens on its port).
+token_code=$(sha256sum scripts/ci-env/token-server.ts | cut -c1-16)
+if [ "$(curl -s --max-time 2 "http://$LOOPBACK:$TOKEN_PORT/healthz" 2>/dev/null || true)" != "ok $token_code" ] \
+  && [ "$(answers "http://$LOOPBACK:$TOKEN_PORT/healthz")" = 200 ]; then
+  log "the token server runs older code: restarting it"
+  old_pid=$(cat "$CI_ENV_DIR/token-server.pid" 2>/dev/null || ss -ltnpH "sport = :$TOKEN_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+  if [ -n "$old_pid" ]; then kill "$old_pid" 2>/dev/null || true; fi
+  for _ in $(seq 1 40); do [ "$(answers "http://$LOOPBACK:$TOKEN_PORT/healthz")" = 200 ] || break; sleep 0.25; done
+fi
 if [ "$(answers "http://$LOOPBACK:$TOKEN_PORT/healthz")" != 200 ]; then
   log "starting token server on $LOOPBACK:$TOKEN_PORT"
   nohup "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/ci-env/token-server.ts" "$TOKEN_PORT" \
-    "$auth_dir/key.pem" "$auth_dir/cert.pem" "$ISSUER" "$PUSH_USER" "$auth_dir/push-password" \
+    "$auth_dir/key.pem" "$auth_dir/cert.pem" "$ISSUER" "$PUSH_USER" "$auth_dir/push-password" "$token_code" \
     >"$CI_ENV_DIR/token-server.log" 2>&1 </dev/null &
+  echo $! >"$CI_ENV_DIR/token-server.pid"
   wait_for "http://$LOOPBACK:$TOKEN_PORT/healthz" 200 "token server" "$CI_ENV_DIR/token-server.log"
 fi
 
