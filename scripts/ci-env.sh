@@ -10,7 +10,10 @@
 #   6. that image pushed to both registries as the published repository (latest and a version tag), through the
 #      token flow, so a stack naming 127.0.0.1:<port>/<repository>:latest pulls it as a user's stack pulls Docker Hub
 #   7. a remote Docker host over SSH: sshd on loopback and a user of the docker group (the remote stack's path)
-#   8. arm64 under QEMU for the release rehearsal: qemu-user-static, binfmt_misc, an arm64 Debian base image
+#   8. chromium for the browser test (driven by playwright-core)
+#   9. the Go-built tools (scripts/ci-env/build-tools.sh: tools/README.md)
+#  10. arm64 under QEMU for the release rehearsal: qemu-user-static, binfmt_misc, an arm64 Debian base image
+#  11. the rehearsal's docker-container builder (buildkitd built from its Go module)
 # Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,19 +34,20 @@ DOCKER=/usr/bin/docker
 # with priority 1 for everything but those two packages. The source reuses this machine's configured Debian mirror.
 add_trixie() {
   local sources=/etc/apt/sources.list.d/opencode-cloud-trixie.sources uri
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 1\n\nPackage: %s\nPin: release n=trixie\nPin-Priority: 990\n' \
+    "$DOCKER_PACKAGES" >/etc/apt/preferences.d/opencode-cloud-trixie
   [ -f "$sources" ] && return 0
   uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
   [ -n "$uri" ] || uri=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list 2>/dev/null)
   [ -n "$uri" ] || die "no Debian source found to derive the trixie source from"
   printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
     "$uri" >"$sources"
-  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 1\n\nPackage: %s\nPin: release n=trixie\nPin-Priority: 990\n' \
-    "$DOCKER_PACKAGES" >/etc/apt/preferences.d/opencode-cloud-trixie
 }
-DOCKER_PACKAGES="docker.io docker-buildx"
+# trixie splits the client out of docker.io (only recommended there): docker-cli is /usr/bin/docker.
+DOCKER_PACKAGES="docker.io docker-cli docker-buildx"
 engine_major=$( { dpkg-query -W -f '${Version}' docker.io 2>/dev/null || true; } | cut -d. -f1)
 need=()
-if [ "${engine_major:-0}" -lt "$MIN_ENGINE_MAJOR" ] || [ ! -x /usr/libexec/docker/cli-plugins/docker-buildx ]; then
+if [ "${engine_major:-0}" -lt "$MIN_ENGINE_MAJOR" ] || [ ! -x /usr/bin/docker ] || [ ! -x /usr/libexec/docker/cli-plugins/docker-buildx ]; then
   add_trixie
   read -ra docker_packages <<<"$DOCKER_PACKAGES"
   need+=("${docker_packages[@]}")
@@ -224,7 +228,8 @@ unset DOCKER_CONFIG
 ssh_dir="$CI_ENV_DIR/sshd"
 mkdir -p "$ssh_dir"
 id -u "$REMOTE_USER" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --groups docker "$REMOTE_USER"
-usermod -aG docker "$REMOTE_USER"
+# No password at all ('*'), not a locked one ('!', useradd's default): sshd without PAM refuses locked accounts.
+usermod -aG docker -p '*' "$REMOTE_USER"
 [ -s "$ssh_dir/host_ed25519" ] || ssh-keygen -q -t ed25519 -N "" -f "$ssh_dir/host_ed25519"
 cat >"$ssh_dir/sshd_config" <<SSHD
 ListenAddress $LOOPBACK:$REMOTE_PORT
@@ -246,7 +251,21 @@ else
   exec 3>&-
 fi
 printf '[%s]:%s %s\n' "$LOOPBACK" "$REMOTE_PORT" "$(cut -d' ' -f1,2 "$ssh_dir/host_ed25519.pub")" >"$ssh_dir/known_hosts"
-# 8. arm64 under QEMU (release rehearsal: npm run release:local, tests/integration/release-rehearsal.test.ts) ------
+
+# 8. the browser test ---------------------------------------------------------------------------------
+# tests/integration/browser.test.ts drives Debian's chromium with playwright-core (an npm devDependency, so `npm ci`
+# brings it); never `npx playwright install`, which downloads a browser. Under CI=true a missing chromium fails it.
+if [ ! -x /usr/bin/chromium ]; then
+  log "apt-get install chromium (the browser test)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >"$CI_ENV_DIR/apt-chromium.log" 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >"$CI_ENV_DIR/apt-chromium.log" 2>&1; } \
+    || { tail -20 "$CI_ENV_DIR/apt-chromium.log" >&2; die "apt-get install chromium failed (log: $CI_ENV_DIR/apt-chromium.log)"; }
+fi
+
+# 9. the Go-built tools: the Pulumi CLI, language host and providers, cosign, trivy, dive (cached by version)
+scripts/ci-env/build-tools.sh || die "building the Pulumi tools failed (the log tail is above)"
+
+# 10. arm64 under QEMU (release rehearsal: npm run release:local, tests/integration/release-rehearsal.test.ts) ------
 # qemu-user-static registers aarch64 with binfmt_misc (flag F: the host's interpreter serves chroots and containers);
 # the arm64 base is debian_base (section 3) for arm64, under its own tag.
 rehearsal_arm64() {
@@ -269,7 +288,7 @@ rehearsal_arm64() {
 }
 rehearsal_arm64
 
-# The builder: the engine's own BuildKit (docker driver) cannot push by digest, which the build jobs do; CI uses a
+# 11. the builder: the engine's own BuildKit (docker driver) cannot push by digest, which the build jobs do; CI uses a
 # docker-container builder from setup-buildx-action, and so does the rehearsal, from buildkitd built here.
 rehearsal_builder() {
   local bin="$CI_ENV_DIR/buildkit-$BUILDKIT_VERSION" go ctx image
@@ -315,6 +334,3 @@ rehearsal_builder() {
 rehearsal_builder
 
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"
-
-# 6. the Pulumi CLI, language host and providers, built from tools/ (cached by version; prints cold/warm times)
-scripts/ci-env/build-tools.sh || die "building the Pulumi tools failed (the log tail is above)"

@@ -3,7 +3,7 @@
 // The Pulumi program, the image checks, the actions and every test read them from here; the Dockerfile cannot
 // import TypeScript, so tests/image asserts that it states the same values.
 
-/** The non-root user the sandbox runs as. ubuntu:24.04's `ubuntu` user is removed so this one gets uid 1000. */
+/** The user opencode runs as (it has passwordless sudo unless the stack sets `sudo: false`). ubuntu:24.04's `ubuntu` user is removed so this one gets uid 1000. */
 export const SANDBOX_USER = {
   name: "opencode",
   uid: 1000,
@@ -195,4 +195,48 @@ export const RELEASE_SIGNER = {
 export const PULUMI_OFFLINE_ENV = {
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   PULUMI_SKIP_UPDATE_CHECK: "true",
+} as const;
+
+/**
+ * Where the CLI keeps per-user state outside the clone (XDG base directory spec: `$XDG_STATE_HOME`, default
+ * `~/.local/state`): the local Pulumi backend with its passphrase, and the backups. `legacyStateDir` is where state
+ * lived inside the clone before; the CLI moves it from there once.
+ */
+export const USER_STATE = {
+  app: "opencode-cloud",
+  pulumi: "pulumi",
+  passphraseFile: "passphrase",
+  backups: "backups",
+  legacyStateDir: ".pulumi-state",
+} as const;
+
+/** Backups: archives are `<stack>-<what>-<UTC time>.tar.gz`; `up` keeps this many automatic pre-upgrade backups. */
+export const BACKUPS = {
+  extension: ".tar.gz",
+  preUpgrade: "pre-upgrade",
+  full: "backup",
+  keepPreUpgrade: 5,
+} as const;
+
+/**
+ * Environment variables the sandbox's own setup owns: opencode's auth (set from `opencode-cloud:password`) and what
+ * the entrypoint relies on. `opencode-cloud:env` and `secretEnv` may not set them.
+ */
+export const RESERVED_ENV = [AUTH_ENV.password, AUTH_ENV.username, "HOME", "USER", "PATH"] as const;
+
+/**
+ * The Kubernetes pieces the team stack's tests run against, built from their Go modules (tools/kube/*) by
+ * scripts/ci-env/build-kube.sh into a cache keyed by version: `<cache>/<name>-<version>/`. Kubernetes 1.34 because
+ * this machine runs cgroup v1: kubelets from 1.35 refuse it by default, and the control plane matches the kubelet
+ * that real pods would need. etcd comes from Debian trixie's `etcd-server` package (extracted, never installed).
+ */
+export const KUBE_TOOLS = {
+  /** Under the Go tools' directory (CI_ENV.toolsDir), beside the sets scripts/ci-env/build-tools.sh builds. */
+  cacheDir: `${CI_ENV.toolsDir}/kube`,
+  kubernetes: "v1.34.4",
+  kwok: "v0.8.0",
+  /** The @pulumi/kubernetes npm package's version; the plugin is built from the provider module at the same tag. */
+  provider: "4.25.0",
+  /** Debian trixie's etcd-server and etcd-client packages (etcd 3.5), this exact version. */
+  etcd: "3.5.16-4",
 } as const;

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { copyFile, link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { CI_ENV, PULUMI_OFFLINE_ENV } from "../../src/facts.js";
@@ -114,9 +114,11 @@ async function buildSet(set: string, items: Planned[]): Promise<void> {
   await writeFile(logFile, "");
   for (const item of missing) {
     const { entry } = item;
-    // Fetching modules first (checksums checked against go.sum) keeps the download time apart from compile time.
+    // Fetching modules first (checksums checked against go.sum) keeps the download time apart from compile time;
+    // with the build's environment, since build constraints (GOEXPERIMENT, cgo) decide which packages are needed.
+    const { args, env } = goBuildCommand(entry, `${item.binary}.part`);
     item.moduleSeconds = await run("go", ["list", "-mod=readonly", "-deps", "-test=false", "-f", "{{.ImportPath}}", entry.package], {
-      cwd: dir, logFile, what: `downloading the modules of ${entry.bin} (tools/${set})`,
+      cwd: dir, env, logFile, what: `downloading the modules of ${entry.bin} (tools/${set})`,
     });
     if (isLocalPackage(entry.package)) {
       item.testSeconds = await run("go", ["test", "-mod=readonly", "-count=1", entry.package], {
@@ -125,17 +127,18 @@ async function buildSet(set: string, items: Planned[]): Promise<void> {
     }
     const part = `${item.binary}.part`;
     await mkdir(join(item.binary, ".."), { recursive: true });
-    const { args, env } = goBuildCommand(entry, part);
     log(`building ${entry.bin} ${entry.version} (tools/${set})`);
     item.buildSeconds = await run("go", args, { cwd: dir, env, logFile, what: `building ${entry.bin} ${entry.version} (tools/${set})` });
     await rename(part, item.binary);
   }
 }
 
+// A hard link (a copy across file systems), not a symlink: the CLI looks for its language host beside its own
+// resolved path first, and warns when it has to take it from PATH instead.
 async function linkOnPath(item: Planned): Promise<void> {
-  const link = join(BIN, item.entry.bin);
-  await unlink(link).catch(() => undefined);
-  await symlink(item.binary, link);
+  const target = join(BIN, item.entry.bin);
+  await unlink(target).catch(() => undefined);
+  await link(item.binary, target).catch(() => copyFile(item.binary, target));
 }
 
 async function installPlugin(item: Planned, logFile: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 // Prints the facts scripts/ci-env.sh needs as shell assignments, so the shell script restates none of them.
 // Usage: eval "$(node_modules/.bin/tsx scripts/ci-env/facts.ts)"
-import { CI_ENV, TEST_LOCAL_IMAGE } from "../../src/facts.js";
+import { CI_ENV, KUBE_TOOLS, TEST_LOCAL_IMAGE } from "../../src/facts.js";
 
 const quote = (v: string | number): string => `'${String(v).replaceAll("'", `'\\''`)}'`;
 
@@ -27,6 +27,11 @@ const vars: Record<string, string | number> = {
   REMOTE_USER: CI_ENV.sshHost.user,
   MIN_ENGINE_API: CI_ENV.engine.minApi,
   MIN_ENGINE_MAJOR: CI_ENV.engine.minMajor,
+  KUBE_CACHE: KUBE_TOOLS.cacheDir,
+  KUBERNETES_VERSION: KUBE_TOOLS.kubernetes,
+  KWOK_VERSION: KUBE_TOOLS.kwok,
+  KUBE_PROVIDER_VERSION: KUBE_TOOLS.provider,
+  ETCD_VERSION: KUBE_TOOLS.etcd,
 };
 
 for (const [k, v] of Object.entries(vars)) console.log(`${k}=${quote(v)}`);

@@ -1,67 +1,27 @@
 // `npm run up` and `npm run down` through the Pulumi Automation API.
 
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { LocalWorkspace, type ConfigMap, type Stack } from "@pulumi/pulumi/automation/index.js";
+import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import type Docker from "dockerode";
-import { fullKey, PROJECT, type RawConfig } from "../config/schema.js";
+import { fullKey } from "../config/schema.js";
+import { formatBytes } from "../bytes.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
 import { registryResolver } from "../image/resolver.js";
-import type { ImageResolver } from "../image/types.js";
 import { PUBLISHED_IMAGES } from "../sandbox/program.js";
 import type { ProgramLog } from "../sandbox/log.js";
 import type { CliArgs } from "./args.js";
-import { planBackend, prepareBackend } from "./backend.js";
+import { planBackend } from "./backend.js";
 import { generatePassword, needsPassword } from "./password.js";
-import { connectDocker, pullWithProgress, type ProgressOutput } from "./docker.js";
-import { formatBytes } from "../bytes.js";
-import { pruneImages, type ListedImage } from "./prune.js";
-import { ensurePulumiCli } from "./pulumi-cli.js";
+import { pruneImages } from "./prune.js";
+import { containerFacts, preUpgradeBackup, volumeFacts } from "./day-two.js";
+import { connectDocker, pullWithProgress } from "./docker.js";
+import { driftRepairs, imageChange, stateResources } from "./drift.js";
+import { NoSandboxError, sandboxOutputs, type SandboxOutputsView } from "./sandbox-view.js";
+import { openStack, PROJECT_DIR, rawConfigFrom, type CommandDeps, type Io, type StackHandle } from "./stack.js";
 
-export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-export interface Io {
-  readonly out: ProgressOutput;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+export type { CommandDeps, Io, StackHandle } from "./stack.js";
 
 const defaultIo: Io = { out: process.stdout, env: process.env };
-
-/** The parts of a Pulumi stack the commands use. */
-export type StackHandle = Pick<Stack, "getAllConfig" | "setConfig" | "up" | "outputs" | "destroy">;
-
-/** The commands' I/O, injectable for tests. */
-export interface CommandDeps {
-  openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle>;
-  connectDocker(host: string | undefined, env: Io["env"]): Promise<Docker>;
-  resolver(env: Io["env"]): ImageResolver;
-  pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<void>;
-  /** Removes sandbox images no container uses, except `keep` (the image just deployed). */
-  prune(docker: Docker, keep: string, repositories: readonly string[]): Promise<ListedImage[]>;
-  readonly homeDir: string;
-}
-
-/** The stack's config as the settings module reads it (values by full key, and which were secrets). */
-export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string): RawConfig {
-  return {
-    project: PROJECT,
-    stack,
-    values: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value])),
-    secretKeys: new Set(Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k)),
-    homeDir,
-  };
-}
-
-async function openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle> {
-  const line = (text: string) => io.out.write(`${text}\n`);
-  const pulumiCommand = await ensurePulumiCli(line);
-  const backend = prepareBackend(PROJECT_DIR, io.env);
-  line(`Using ${backend.description}.`);
-  const opts = { pulumiCommand, envVars: backend.env };
-  const program = { stackName: args.stack, workDir: PROJECT_DIR };
-  return create ? LocalWorkspace.createOrSelectStack(program, opts) : LocalWorkspace.selectStack(program, opts);
-}
 
 export const defaultDeps: CommandDeps = {
   openStack,
@@ -69,8 +29,50 @@ export const defaultDeps: CommandDeps = {
   resolver: (env) => registryResolver({ env }),
   pull: pullWithProgress,
   prune: pruneImages,
+  observe: async (docker, out) => {
+    const [container, volumes] = await Promise.all([containerFacts(docker, out.containerName), volumeFacts(docker, out.volumeNames)]);
+    return { container, volumes: new Set(volumes.filter((v) => v.exists).map((v) => v.name)) };
+  },
+  preUpgradeBackup: async (docker, stack, out, io) => {
+    const r = await preUpgradeBackup({ stackName: stack, out, docker }, stack, io, homedir());
+    return `${r.path} (${formatBytes(r.bytes)})`;
+  },
   homeDir: homedir(),
 };
+
+/** The previous outputs, when the stack has been brought up before. */
+function previousOutputs(outputs: Awaited<ReturnType<StackHandle["outputs"]>>, stack: string): SandboxOutputsView | undefined {
+  try {
+    return sandboxOutputs(outputs, stack);
+  } catch (e) {
+    if (e instanceof NoSandboxError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Refreshes the state from the engine and says what the update will repair; then, when the preview shows the
+ * container replaced by another image, backs up the sessions volume first.
+ */
+async function repairAndProtect(stack: StackHandle, args: CliArgs, docker: Docker, io: Io, deps: CommandDeps): Promise<void> {
+  const line = (text: string) => io.out.write(`${text}\n`);
+  const previous = previousOutputs(await stack.outputs(), args.stack);
+  if (!previous) return; // a first `up`: nothing to repair or protect
+  const observed = await deps.observe(docker, previous);
+  const before = stateResources(await stack.exportStack());
+  line("Refreshing the state from the engine ...");
+  await stack.refresh({ onOutput: (text) => io.out.write(text), color: "auto" });
+  const repairs = driftRepairs(before, stateResources(await stack.exportStack()), observed, Date.now());
+  if (repairs.length > 0) line(`Changed by hand since the last update, repaired now:\n${repairs.map((r) => `  - ${r}`).join("\n")}`);
+  else line("Nothing was changed by hand since the last update.");
+  if (!observed.volumes.has(previous.volumeNames.sessions)) return; // no data to protect
+  const events: EngineEvent[] = [];
+  await stack.preview({ onEvent: (e) => void events.push(e) });
+  const change = imageChange(events, previous.imageId);
+  if (!change) return;
+  line(`The update replaces ${change.container} with another image (${change.from} -> ${change.to ?? "the new image"}); backing up its sessions first ...`);
+  line(`Backed up the sessions volume to ${await deps.preUpgradeBackup(docker, args.stack, previous, io)}.`);
+}
 
 export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = defaultDeps): Promise<void> {
   const line = (text: string) => io.out.write(`${text}\n`);
@@ -81,13 +83,14 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
     // No unauthenticated sandbox: a strong password on first use, kept only as the stack's secret (never printed).
     await stack.setConfig(fullKey("password"), { value: generatePassword(), secret: true });
     config = await stack.getAllConfig();
-    const env = Object.entries(planBackend(PROJECT_DIR, io.env, true).env).map(([k, v]) => `${k}=${v}`).join(" ");
+    const backend = planBackend(PROJECT_DIR, io.env, deps.homeDir, { legacyExists: false, stateExists: true, passphraseFileExists: true });
+    const env = Object.entries(backend.env).map(([k, v]) => `${k}=${v}`).join(" ");
     line(`Generated a password for opencode (user opencode), stored as the stack secret ${fullKey("password")}. Read it with:`);
     line(`  ${env} pulumi config get ${fullKey("password")} --stack ${args.stack}`);
   }
   // Validate before touching anything: the same settings module the program runs.
   const settings: SandboxSettings = parseSettings(rawConfigFrom(config, args.stack, deps.homeDir), PUBLISHED_IMAGES);
-  const docker = await deps.connectDocker(settings.docker.host, io.env);
+  const docker = await deps.connectDocker(settings.docker.host, io.env, settings.docker.sshOpts);
   line(`Docker answers at ${settings.docker.host ?? io.env["DOCKER_HOST"] ?? "the local socket"}.`);
   if (settings.image.source === "pull" && !args.skipPull) {
     const log: ProgramLog = { info: line, warn: (m) => line(`warning: ${m}`) };
@@ -95,6 +98,7 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
     line(`Pulling ${resolved.pinned} ...`);
     await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
   }
+  await repairAndProtect(stack, args, docker, io, deps);
   const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto" });
   const imageId = String(result.outputs["imageId"]?.value ?? "");
   if (imageId) {

@@ -5,14 +5,35 @@ import Docker from "dockerode";
 import { parseReference } from "../oci/reference.js";
 import { registryCredential, execCredentialHelper, readDockerConfig } from "../oci/credentials.js";
 import { classifyDaemonError, describeEndpoint } from "./docker-check.js";
+import { sshDialArgs, SshDialAgent } from "./ssh-dial.js";
 import { applyPullEvent, emptyPull, progressLogLines, renderPull, type PullEvent, type PullState } from "./progress.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** dockerode connection options for a `docker:host` value (undefined: DOCKER_HOST or the default socket). */
-export function dockerOptions(host: string | undefined, env: Env): Docker.DockerOptions {
-  if (!host) return {};
+export class DaemonError extends Error {
+  override readonly name = "DaemonError";
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/**
+ * dockerode connection options for the engine Pulumi will use: the stack's `docker:host`, else DOCKER_HOST from the
+ * same environment, else the default socket. A non-loopback tcp:// host without TLS is refused: registry
+ * credentials would cross the network in the clear to an endpoint nobody verified. An ssh:// host goes through the
+ * system ssh with the stack's `docker:sshOpts` (see ssh-dial.ts: host keys, the user's keys and ssh config), as the
+ * docker provider does.
+ */
+export function dockerOptions(stackHost: string | undefined, env: Env, sshOpts: readonly string[] = []): Docker.DockerOptions {
+  const host = stackHost ?? env["DOCKER_HOST"];
+  if (!host) return { socketPath: "/var/run/docker.sock" };
+  const key = stackHost ? "docker:host" : "DOCKER_HOST";
   const url = new URL(host);
+  if (url.protocol === "tcp:" && !env["DOCKER_TLS_VERIFY"] && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new DaemonError(
+      `${key} ${host}: plain tcp:// to another machine is refused (no TLS: the engine is unverified and registry credentials would travel in the clear). ` +
+        "Allowed: ssh://user@host, a loopback tcp:// address, or tcp:// with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH.",
+    );
+  }
   switch (url.protocol) {
     case "unix:":
       return { socketPath: url.pathname };
@@ -21,24 +42,15 @@ export function dockerOptions(host: string | undefined, env: Env): Docker.Docker
     case "tcp:":
       return { protocol: env["DOCKER_TLS_VERIFY"] ? "https" : "http", host: url.hostname, port: url.port || (env["DOCKER_TLS_VERIFY"] ? "2376" : "2375") };
     case "ssh:":
-      return {
-        protocol: "ssh",
-        host: url.hostname,
-        port: url.port || "22",
-        ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-        sshOptions: env["SSH_AUTH_SOCK"] ? { agent: env["SSH_AUTH_SOCK"] } : {},
-      };
+      // docker-modem hands every request to `agent` (its DockerOptions type does not declare the field).
+      return { protocol: "http", host: url.hostname, port: url.port || "22", agent: new SshDialAgent(sshDialArgs(host, sshOpts)) } as Docker.DockerOptions;
     default:
       throw new Error(`docker:host ${host}: unsupported scheme ${url.protocol}`);
   }
 }
 
-export class DaemonError extends Error {
-  override readonly name = "DaemonError";
-}
-
-export async function connectDocker(host: string | undefined, env: Env = process.env): Promise<Docker> {
-  const docker = new Docker(dockerOptions(host, env));
+export async function connectDocker(host: string | undefined, env: Env = process.env, sshOpts: readonly string[] = []): Promise<Docker> {
+  const docker = new Docker(dockerOptions(host, env, sshOpts));
   try {
     await docker.ping();
   } catch (e) {

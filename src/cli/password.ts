@@ -11,5 +11,7 @@ export function generatePassword(): string {
 
 /** Pure: a stack needs a generated password when it sets none and has not opted out. */
 export function needsPassword(config: ConfigMap): boolean {
+  // Only the Docker sandbox has this password (a team stack derives each member's from its seed).
+  if ((config[fullKey("mode")]?.value ?? "sandbox") !== "sandbox") return false;
   return (config[fullKey("password")]?.value ?? "") === "" && config[fullKey("allowUnauthenticated")]?.value !== "true";
 }

@@ -1,18 +1,21 @@
-// The project's config keys: type, default and description of each, in one table per program (sandbox, release),
+// The project's config keys: type, default and description of each, in one table per program (sandbox, release;
+// the team stack's in team-keys.ts),
 // the shape in which the CLI hands config to a program, and the checks both programs share (unknown keys).
 // Pulumi.yaml declares the same schema for the CLI (tests/unit/config/schema.test.ts and tests/release/config.test.ts
 // keep them equal); the settings modules read values through these tables, so a key missing from the stack gets the
 // same default here as the CLI would merge in.
 
 import { IMAGE_NAMES } from "../facts.js";
+import { TEAM_KEYS } from "./team-keys.js";
 
 export const PROJECT = "opencode-cloud";
 
-export type ConfigType = "string" | "integer" | "boolean";
+export type ConfigType = "string" | "integer" | "boolean" | "array";
 
 export interface KeySpec {
   readonly type: ConfigType;
-  readonly default: string | number | boolean;
+  /** An `array` key is a list of strings (Pulumi.yaml: `items: {type: string}`), default `[]`. */
+  readonly default: string | number | boolean | readonly string[];
   readonly description: string;
 }
 
@@ -21,7 +24,7 @@ export const SANDBOX_KEYS = {
   mode: {
     type: "string",
     default: "sandbox",
-    description: "What the program provisions: `sandbox` (opencode on a Docker host) or `release` (image build and push).",
+    description: "What the program provisions: `sandbox` (opencode on a Docker host), `team` (a sandbox per member on Kubernetes) or `release` (image build and push).",
   },
   port: {
     type: "integer",
@@ -127,6 +130,21 @@ export const SANDBOX_KEYS = {
     type: "integer",
     default: 4096,
     description: "Memory limit of the container in MiB, swap included (512 or more).",
+  },
+  folders: {
+    type: "array",
+    default: [],
+    description: "Host folders in the workspace, each `HOST_PATH:PATH_IN_WORKSPACE[:ro]` (absolute host path; `:ro` mounts it read-only).",
+  },
+  env: {
+    type: "array",
+    default: [],
+    description: "Environment variables of the sandbox, each `NAME=value` (reserved names refused).",
+  },
+  secretEnv: {
+    type: "array",
+    default: [],
+    description: "Secret environment variables (API keys), each `NAME=value`, set with `pulumi config set --secret --path`.",
   },
 } as const satisfies Record<string, KeySpec>;
 
@@ -245,10 +263,12 @@ export interface RawConfig {
   readonly secretKeys: ReadonlySet<string>;
   /** Home directory of the user running the program (for the default SSH key directory). */
   readonly homeDir: string;
+  /** Whether a path exists on this machine (host folders on a local Docker host are checked with it). */
+  readonly pathExists?: (path: string) => boolean;
 }
 
-/** Keys in the project's namespace that neither program declares, sorted. */
+/** Keys in the project's namespace that no program declares, sorted. */
 export function unknownProjectKeys(values: Readonly<Record<string, string>>): string[] {
-  const known = new Set([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG)].map(fullKey));
+  const known = new Set([...Object.keys(SANDBOX_KEYS), ...Object.keys(RELEASE_CONFIG), ...Object.keys(TEAM_KEYS)].map(fullKey));
   return Object.keys(values).filter((k) => k.startsWith(`${PROJECT}:`) && !known.has(k)).sort();
 }

@@ -1,6 +1,6 @@
 // Stack config -> validated, typed settings for the sandbox program. Pure: the values come in as the CLI hands them
 // to the program (strings, project defaults merged, the set of keys that were secrets). One reader per concern
-// (src/config/sandbox/: network, auth, image source, names, host access, container) checks its own keys; this module runs them all
+// (src/config/sandbox/: network, auth, image source, names, host access, container, workspace) checks its own keys; this module runs them all
 // and reports every problem at once, each naming its key and what the key accepts.
 
 import { ConfigError, ConfigErrors } from "./errors.js";
@@ -11,6 +11,7 @@ import { readImageSource, type ImageSettings } from "./sandbox/image-source.js";
 import { SandboxKeyReader, type Checked } from "./sandbox/keys.js";
 import { readNames, type NameSettings } from "./sandbox/names.js";
 import { readNetwork, type NetworkSettings } from "./sandbox/network.js";
+import { readWorkspace, type WorkspaceSettings } from "./sandbox/workspace.js";
 import { fullKey, SANDBOX_KEYS, unknownProjectKeys, type RawConfig } from "./schema.js";
 
 // What callers of the sandbox settings (tests/unit/config/settings.test.ts among them) import from this module.
@@ -18,19 +19,19 @@ export { isLoopback } from "./sandbox/network.js";
 export { localBuildTag } from "./sandbox/image-source.js";
 export type { RawConfig } from "./schema.js";
 
-export interface SandboxSettings extends NetworkSettings, AuthSettings, ImageSettings, NameSettings, HostAccessSettings, ContainerSettings {
+export interface SandboxSettings extends NetworkSettings, AuthSettings, ImageSettings, NameSettings, HostAccessSettings, ContainerSettings, WorkspaceSettings {
   readonly project: string;
   readonly stack: string;
 }
 
-export const MODES = ["sandbox", "release"] as const;
+export const MODES = ["sandbox", "release", "team"] as const;
 export type Mode = (typeof MODES)[number];
 
 /** Reads `opencode-cloud:mode` alone (index.ts picks the program with it before any other validation). */
 export function parseMode(raw: Pick<RawConfig, "values">): Mode {
   const value = raw.values[fullKey("mode")] ?? String(SANDBOX_KEYS.mode.default);
   if (!(MODES as readonly string[]).includes(value)) {
-    throw new ConfigErrors([new ConfigError(fullKey("mode"), `"${value}" is not a mode`, MODES.join(" or "))]);
+    throw new ConfigErrors([new ConfigError(fullKey("mode"), `"${value}" is not a mode`, MODES.join(", "))]);
   }
   return value as Mode;
 }
@@ -59,8 +60,9 @@ export function parseSettings(raw: RawConfig, published: readonly string[]): San
   const hostAccess = readHostAccess(raw);
   const auth = readAuth(raw);
   const container = readContainer(raw);
+  const workspace = readWorkspace(raw);
 
-  const errors = [project, network, auth, image, names, hostAccess, container].flatMap((read) => read.errors);
+  const errors = [project, network, auth, image, names, hostAccess, container, workspace].flatMap((read) => read.errors);
   if (errors.length > 0) throw new ConfigErrors(errors);
 
   return {
@@ -72,5 +74,6 @@ export function parseSettings(raw: RawConfig, published: readonly string[]): San
     ...names.value,
     ...hostAccess.value,
     ...container.value,
+    ...workspace.value,
   };
 }

@@ -5,7 +5,27 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTH_ENV, HEALTHCHECK_START_INTERVAL, HEALTHCHECK_TIMING, IMAGE_PATHS, LABELS, MANAGED_BY, SANDBOX_PORT, SANDBOX_USER, VOLUME_KINDS, VOLUMES, type VolumeKind } from "../facts.js";
+import type { HostFolder } from "../config/sandbox/workspace.js";
 import type { Secret } from "../config/secret.js";
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration (`500ms`, `60s`, `2m`) in the form the engine reads back and the docker provider compares against:
+ * Go's time.Duration text (`500ms`, `1m0s`, `2m0s`). Written any other way (`60s`), the health check timing differs
+ * from its read-back on every refresh and each `pulumi up` proposes an update (found by the real engine).
+ */
+export function goDuration(text: string): string {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(text);
+  if (!m) throw new Error(`goDuration: "${text}" is not <integer><ms|s|m|h>`);
+  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  if (ms === 0) return "0s";
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const min = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = (ms % 60_000) / 1000;
+  return `${h > 0 ? `${h}h` : ""}${h > 0 || min > 0 ? `${min}m` : ""}${sec}s`;
+}
 
 /** How the container is run; fixed policy, not configuration. */
 export const CONTAINER_POLICY = {
@@ -14,7 +34,13 @@ export const CONTAINER_POLICY = {
   /** Seconds opencode gets to flush SQLite and exit before SIGKILL (docker stop) and before destroy kills it. */
   stopGraceSeconds: 30,
   /** The image's own timing (src/facts.ts) and a start interval, so the engine reports healthy soon after opencode answers. */
-  healthcheck: { ...HEALTHCHECK_TIMING, startInterval: HEALTHCHECK_START_INTERVAL },
+  healthcheck: {
+    interval: goDuration(HEALTHCHECK_TIMING.interval),
+    timeout: goDuration(HEALTHCHECK_TIMING.timeout),
+    startPeriod: goDuration(HEALTHCHECK_TIMING.startPeriod),
+    startInterval: goDuration(HEALTHCHECK_START_INTERVAL),
+    retries: HEALTHCHECK_TIMING.retries,
+  },
   /** Seconds `pulumi up` waits for the container to turn healthy. */
   waitTimeoutSeconds: 180,
   log: { driver: "json-file", maxSize: "10m", maxFile: "3" },
@@ -72,12 +98,40 @@ export interface SandboxContainerArgs {
    * no-new-privileges makes sudo (and every other setuid binary) fail.
    */
   readonly sudo: boolean;
+  /** Host folders bound under the workspace. */
+  readonly folders?: readonly HostFolder[];
+  /** Environment: plain values, and secrets that reach the container only as a Pulumi secret. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly secretEnv?: Readonly<Record<string, Secret>>;
 }
 
 /** Capabilities, user and security options for one sudo choice (pure; the README's table states the same). */
 export function privileges(sudo: boolean): Pick<docker.ContainerArgs, "capabilities" | "securityOpts" | "user"> {
-  if (sudo) return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.sudo] } };
-  return { capabilities: { drops: ["ALL"], adds: [...CAPABILITIES.entrypoint] }, securityOpts: [NO_NEW_PRIVILEGES], user: "0:0" };
+  if (sudo) return { capabilities: { drops: ["ALL"], adds: engineCapabilities(CAPABILITIES.sudo) } };
+  return { capabilities: { drops: ["ALL"], adds: engineCapabilities(CAPABILITIES.entrypoint) }, securityOpts: [NO_NEW_PRIVILEGES], user: "0:0" };
+}
+
+/**
+ * Capability names as the engine reads them back (`CAP_CHOWN`): written without the prefix, every refresh found a
+ * difference and the next `up` replaced the container (found by the real engine).
+ */
+function engineCapabilities(names: readonly string[]): string[] {
+  return names.map((c) => `CAP_${c}`);
+}
+
+/**
+ * The container's environment: the user's plain and secret variables and the password. When any of it is secret the
+ * whole list is (Pulumi marks secrets per top-level property); left out when empty, so an empty list never differs
+ * from what the provider reads back.
+ */
+export function containerEnvs(args: Pick<SandboxContainerArgs, "password" | "env" | "secretEnv">): pulumi.Input<string[]> | undefined {
+  const plain = Object.entries(args.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  const secret = [
+    ...Object.entries(args.secretEnv ?? {}).map(([k, v]) => `${k}=${v.reveal()}`),
+    ...(args.password ? [`${AUTH_ENV.password}=${args.password.reveal()}`] : []),
+  ];
+  if (secret.length > 0) return pulumi.secret([...plain, ...secret]);
+  return plain.length > 0 ? plain : undefined;
 }
 
 export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs {
@@ -88,15 +142,15 @@ export function containerArgs(args: SandboxContainerArgs): docker.ContainerArgs 
   }));
   if (args.sshKeysDir) mounts.push({ type: "bind", source: args.sshKeysDir, target: SSH_KEYS_TARGET, readOnly: true });
   if (args.dockerAccess) mounts.push({ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET });
+  for (const f of args.folders ?? []) mounts.push({ type: "bind", source: f.hostPath, target: f.target, ...(f.readOnly ? { readOnly: true } : {}) });
+  const envs = containerEnvs(args);
   const policy = CONTAINER_POLICY;
   return {
     name: args.name,
     image: args.imageId,
     hostname: args.name,
     ports: [{ internal: SANDBOX_PORT, external: args.port, ip: args.bindAddress, protocol: "tcp" }],
-    // The whole list is a secret (Pulumi marks secrets per top-level property); left out without a password, so
-    // an empty list never differs from what the provider reads back.
-    ...(args.password ? { envs: pulumi.secret([`${AUTH_ENV.password}=${args.password.reveal()}`]) } : {}),
+    ...(envs ? { envs } : {}),
     // The image's script reads the password from the environment, so the check works with and without one.
     healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...policy.healthcheck },
     mounts,

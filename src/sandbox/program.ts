@@ -103,6 +103,9 @@ export class Sandbox extends pulumi.ComponentResource {
         networkName: network.name,
         memoryMb: settings.memoryMb,
         sudo: settings.sudo,
+        folders: settings.folders,
+        env: settings.env,
+        secretEnv: settings.secretEnv,
       }),
       // The name is fixed, so a replacement must remove the old container before creating the new one.
       { parent: this, deleteBeforeReplace: true },

@@ -5,6 +5,11 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS, MANAGED_BY, VOLUME_KINDS, type VolumeKind } from "../facts.js";
 
+/** The labels every volume of a stack carries (the program declares them; `restore` creates missing volumes with them). */
+export function volumeLabels(stack: string, kind: VolumeKind): Record<string, string> {
+  return { [LABELS.managedBy]: MANAGED_BY, [LABELS.stack]: stack, [LABELS.volumeKind]: kind };
+}
+
 export interface SandboxVolumesArgs {
   readonly stack: string;
   readonly names: Readonly<Record<VolumeKind, string>>;
@@ -21,11 +26,7 @@ export class SandboxVolumes extends pulumi.ComponentResource {
         {
           name: args.names[kind],
           driver: "local",
-          labels: [
-            { label: LABELS.managedBy, value: MANAGED_BY },
-            { label: LABELS.stack, value: args.stack },
-            { label: LABELS.volumeKind, value: kind },
-          ],
+          labels: Object.entries(volumeLabels(args.stack, kind)).map(([label, value]) => ({ label, value })),
         },
         { parent: this, retainOnDelete: true },
       );

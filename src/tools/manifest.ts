@@ -23,13 +23,15 @@ export interface ToolEntry {
   ldflags: string[];
   /** CGO_ENABLED=1 (default: static, CGO_ENABLED=0). */
   cgo: boolean;
+  /** GOEXPERIMENT the release builds with (e.g. trivy's `jsonv2`). */
+  goExperiment?: string;
   install: InstallKind;
 }
 
 const BIN = /^[a-z0-9][a-z0-9._-]*$/;
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const PLUGIN_PREFIX = "pulumi-resource-";
-const KNOWN_KEYS = ["bin", "package", "version", "moduleVersion", "tags", "ldflags", "cgo", "install"];
+const KNOWN_KEYS = ["bin", "package", "version", "moduleVersion", "tags", "ldflags", "cgo", "goExperiment", "install"];
 
 /** A package inside the set's own module (built from our sources, not a dependency). */
 export const isLocalPackage = (pkg: string): boolean => pkg === "." || pkg.startsWith("./");
@@ -84,6 +86,7 @@ const ALLOWED = {
   moduleVersion: "the exact version go.mod requires for the package's module (e.g. a pseudo-version)",
   strings: "an array of strings",
   cgo: "true or false",
+  goExperiment: "comma-separated Go experiment names of lower-case letters and digits (e.g. jsonv2)",
   install: `one of ${INSTALL_KINDS.join(", ")}; plugin needs a bin named ${PLUGIN_PREFIX}<name>`,
 } as const;
 
@@ -117,7 +120,7 @@ export function parseManifest(json: string, source: string, goMod: string): Tool
     for (const key of Object.keys(o)) {
       if (!KNOWN_KEYS.includes(key)) fail(key, "is not a known field", KNOWN_KEYS.join(", "));
     }
-    const str = (field: "bin" | "package" | "version" | "moduleVersion", required: boolean): string | undefined => {
+    const str = (field: "bin" | "package" | "version" | "moduleVersion" | "goExperiment", required: boolean): string | undefined => {
       const v = o[field];
       if (v === undefined && !required) return undefined;
       if (typeof v !== "string" || v === "") {
@@ -141,6 +144,8 @@ export function parseManifest(json: string, source: string, goMod: string): Tool
     const moduleVersion = str("moduleVersion", false);
     const tags = list("tags");
     const ldflags = list("ldflags");
+    const goExperiment = str("goExperiment", false);
+    if (goExperiment !== undefined && !/^[a-z0-9]+(,[a-z0-9]+)*$/.test(goExperiment)) fail("goExperiment", `is ${JSON.stringify(goExperiment)}`, ALLOWED.goExperiment);
     const cgo = o.cgo ?? false;
     if (typeof cgo !== "boolean") fail("cgo", `is ${JSON.stringify(cgo)}`, ALLOWED.cgo);
     const install = o.install;
@@ -180,6 +185,7 @@ export function parseManifest(json: string, source: string, goMod: string): Tool
         tags,
         ldflags,
         cgo,
+        ...(goExperiment === undefined ? {} : { goExperiment }),
         install: install as InstallKind,
       });
     }
@@ -201,7 +207,7 @@ export interface CacheInputs {
 /** 16 hex digits of a sha256 over the inputs (order-independent for the local sources). */
 export function cacheKey(inputs: CacheInputs): string {
   const { entry } = inputs;
-  const canonicalEntry = [entry.bin, entry.package, entry.version, entry.moduleVersion ?? "", entry.tags, entry.ldflags, entry.cgo];
+  const canonicalEntry = [entry.bin, entry.package, entry.version, entry.moduleVersion ?? "", entry.tags, entry.ldflags, entry.cgo, ...(entry.goExperiment ? [entry.goExperiment] : [])];
   const sources = [...inputs.localSources].map(([p, h]) => `${p}\0${h}`).sort();
   const h = createHash("sha256");
   for (const part of [inputs.goVersion, inputs.goMod, inputs.goSum, JSON.stringify(canonicalEntry), ...sources]) {
@@ -219,5 +225,5 @@ export function goBuildCommand(entry: ToolEntry, output: string): { args: string
   if (entry.tags.length > 0) args.push("-tags", entry.tags.join(","));
   if (entry.ldflags.length > 0) args.push("-ldflags", entry.ldflags.join(" "));
   args.push(entry.package);
-  return { args, env: { CGO_ENABLED: entry.cgo ? "1" : "0" } };
+  return { args, env: { CGO_ENABLED: entry.cgo ? "1" : "0", ...(entry.goExperiment ? { GOEXPERIMENT: entry.goExperiment } : {}) } };
 }

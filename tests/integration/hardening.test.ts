@@ -117,7 +117,7 @@ describeOn(engine, "least privilege, with sudo (the default)", ({ docker, imageI
     const opencode = await procOf(d, await opencodePid(d));
     console.log(`PID 1: CapEff ${init.status.CapEff} CapBnd ${init.status.CapBnd} = ${capabilityNames(init.status.CapBnd!).join(",")}; NoNewPrivs ${init.status.NoNewPrivs}`);
     console.log(`opencode (uid ${opencode.status.Uid}): CapEff ${opencode.status.CapEff}; nproc ${limit(opencode.limits, "Max processes")}; memory ${(await memoryLimit(d)) / MiB} MiB`);
-    expect(capabilityNames(init.status.CapBnd!)).toEqual([...declared.capabilities.adds].sort());
+    expect(capabilityNames(init.status.CapBnd!)).toEqual(declared.capabilities.adds.map((c) => c.replace(/^CAP_/, "")).sort());
     expect(opencode.status.CapEff).toBe("0000000000000000");
     expect(opencode.status.Uid!.split(/\s+/)[0]).toBe(String(SANDBOX_USER.uid));
     expect(init.status.NoNewPrivs).toBe("0");
@@ -135,7 +135,7 @@ describeOn(engine, "least privilege, with sudo off", ({ docker, imageId }) => {
     const init = await procOf(d, "1");
     const opencode = await procOf(d, await opencodePid(d));
     console.log(`sudo off: PID 1 CapBnd ${capabilityNames(init.status.CapBnd!).join(",")}, NoNewPrivs ${init.status.NoNewPrivs}; opencode uid ${opencode.status.Uid!.split(/\s+/)[0]} CapEff ${opencode.status.CapEff}`);
-    expect(capabilityNames(init.status.CapBnd!)).toEqual([...declared.capabilities.adds].sort());
+    expect(capabilityNames(init.status.CapBnd!)).toEqual(declared.capabilities.adds.map((c) => c.replace(/^CAP_/, "")).sort());
     expect(init.status.NoNewPrivs).toBe("1");
     expect(opencode.status.CapEff).toBe("0000000000000000");
     expect(opencode.status.Uid!.split(/\s+/)[0]).toBe(String(SANDBOX_USER.uid));

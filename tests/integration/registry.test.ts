@@ -2,7 +2,6 @@
 // docker-registry instances scripts/ci-env.sh runs in place of Docker Hub and GHCR, each behind the bearer-token
 // endpoint. Images are pushed there by the engine; the resolver pulls anonymous tokens as it would from the real ones.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type Docker from "dockerode";
 import { ConfigError } from "../../src/config/errors.js";
 import { IMAGE_NAMES } from "../../src/facts.js";
 import { ImageResolutionError, registryResolver } from "../../src/image/resolver.js";
@@ -10,8 +9,9 @@ import type { PullSettings } from "../../src/image/types.js";
 import { parseReference } from "../../src/oci/reference.js";
 import type { ProgramLog } from "../../src/sandbox/log.js";
 import { runProgram } from "../support/program.js";
-import { describeOn, realEngine, type CiSettings, type RegistrySettings } from "./support/env.js";
+import { describeOn, realEngine } from "./support/env.js";
 import { FaultProxy } from "./support/fault-proxy.js";
+import { push, standIn, variant } from "./support/registry.js";
 import { freePort } from "./support/opencode.js";
 
 const engine = await realEngine(false);
@@ -29,33 +29,6 @@ const settingsFor = (tag: string, expectedDigest?: string): PullSettings => ({
   requireSignature: false,
   ...(expectedDigest ? { expectedDigest } : {}),
 });
-
-/** Where the engine reaches a published name's stand-in: docker.io/prizz/x -> 127.0.0.1:PORT/prizz/x. */
-const standIn = (registry: RegistrySettings, published: string): string => `${registry.address}/${parseReference(published).repository}`;
-
-/** Pushes `image` as `target` with the push credentials; returns the digest the registry stored. */
-async function push(docker: Docker, settings: CiSettings, image: string, target: string, tag: string): Promise<string> {
-  await docker.getImage(image).tag({ repo: target, tag });
-  const stream = await docker.getImage(`${target}:${tag}`).push({
-    authconfig: { username: settings.pushUser, password: settings.pushPassword, serveraddress: target.split("/")[0] },
-  });
-  const events = await new Promise<{ error?: string; aux?: { Digest?: string } }[]>((resolve, reject) =>
-    docker.modem.followProgress(stream, (err: Error | null, out: { error?: string; aux?: { Digest?: string } }[]) => (err ? reject(err) : resolve(out))),
-  );
-  const failed = events.find((e) => e.error);
-  if (failed) throw new Error(`push ${target}:${tag}: ${failed.error}`);
-  const digest = events.find((e) => e.aux?.Digest)?.aux?.Digest;
-  if (!digest) throw new Error(`push ${target}:${tag} reported no digest`);
-  return digest;
-}
-
-/** An image derived from the base with one label: same layers, its own digest. */
-async function variant(docker: Docker, base: string, label: string): Promise<string> {
-  const c = await docker.createContainer({ Image: base, Cmd: ["true"] });
-  const { Id } = (await c.commit({ changes: `LABEL dev.opencode-cloud.test="${label}"` })) as { Id: string };
-  await c.remove();
-  return Id;
-}
 
 describeOn(engine, "registry resolver against the loopback Docker Hub and GHCR", ({ docker, settings }) => {
   const { dockerHub, ghcr } = settings.registries;

@@ -14,6 +14,11 @@ export interface HostAccessSettings {
   readonly docker: { readonly host?: string; readonly sshOpts: readonly string[] };
 }
 
+/** A Docker host reached over the network (ssh://, tcp://): its paths are not this machine's. */
+export function isRemoteHost(host: string | undefined): boolean {
+  return host !== undefined && !host.startsWith("unix:") && !host.startsWith("npipe:");
+}
+
 export function readHostAccess(raw: Pick<RawConfig, "values" | "homeDir">): Checked<HostAccessSettings> {
   const keys = new SandboxKeyReader(raw.values);
 
@@ -41,7 +46,7 @@ export function readHostAccess(raw: Pick<RawConfig, "values" | "homeDir">): Chec
     if (Array.isArray(parsed) && parsed.every((o) => typeof o === "string")) sshOpts = parsed as string[];
     else keys.fail(DOCKER_KEYS.sshOpts, `${sshOptsText} is not a list of strings`, 'a YAML list of ssh options, e.g. ["-o", "StrictHostKeyChecking=yes"]');
   }
-  const remote = host !== undefined && !host.startsWith("unix:") && !host.startsWith("npipe:");
+  const remote = isRemoteHost(host);
 
   let sshKeysDir: string | undefined;
   const sshDirText = keys.str("sshKeysDir");

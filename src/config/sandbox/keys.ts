@@ -40,6 +40,21 @@ export class SandboxKeyReader {
       : this.fail(fullKey(key), `"${value}" is not one of them`, allowed.join(", "));
   }
 
+  /** A list-of-strings key: the JSON list the CLI hands over (`[]` when unset); a value of another shape is a problem. */
+  list(key: SandboxKey): string[] {
+    const text = this.values[fullKey(key)];
+    if (text === undefined || text === "") return [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (Array.isArray(parsed) && parsed.every((v) => typeof v === "string")) return parsed as string[];
+    this.fail(fullKey(key), `${text} is not a list of strings`, `a YAML list of strings, e.g. set with pulumi config set --path '${fullKey(key)}[0]' VALUE`);
+    return [];
+  }
+
   /** The reader's settings together with every problem recorded so far. */
   checked<T>(value: T): Checked<T> {
     return { value, errors: [...this.#errors] };

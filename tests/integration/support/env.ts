@@ -74,7 +74,7 @@ export async function realEngine(needsSandbox = true): Promise<RealEngine | unde
 }
 
 /** describe() with the engine in hand; without one (outside CI) a skipped suite saying why. */
-export function describeOn(engine: RealEngine | undefined, name: string, body: (engine: RealEngine) => void): void {
+export function describeOn<E extends RealEngine>(engine: E | undefined, name: string, body: (engine: E) => void): void {
   if (engine) describe(name, () => body(engine));
   else describe.skip(name, () => it("needs the real engine (scripts/ci-env.sh)", () => undefined));
 }

@@ -67,7 +67,8 @@ export async function createSession(base: string, authorization?: string): Promi
 
 /** The ids of the sessions opencode lists. */
 export async function sessionIds(base: string, authorization?: string): Promise<string[]> {
-  const res = await get(`${base}/session`, authorization);
+  // Listing reads the database, which right after a (re)start can take longer than the health route's budget.
+  const res = await fetch(`${base}/session`, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(15_000) });
   if (!res.ok) throw new Error(`GET ${base}/session answered HTTP ${res.status}`);
   return ((await res.json()) as Session[]).map((s) => s.id);
 }

@@ -1,37 +1,72 @@
 import { createServer } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_STACK, parseCliArgs, UsageError } from "../../../src/cli/args.js";
-import { planBackend, STATE_DIR } from "../../../src/cli/backend.js";
-import { rawConfigFrom } from "../../../src/cli/commands.js";
+import { DEFAULT_STACK, parseCliArgs, sinceEpochSeconds, usage, UsageError } from "../../../src/cli/args.js";
+import { localStateDir, planBackend, userStateHome } from "../../../src/cli/backend.js";
+import { rawConfigFrom } from "../../../src/cli/stack.js";
 import { classifyDaemonError } from "../../../src/cli/docker-check.js";
 import { connectDocker, dockerOptions } from "../../../src/cli/docker.js";
+import { SshDialAgent } from "../../../src/cli/ssh-dial.js";
 import { failureText } from "../../../src/cli/main.js";
 import { installInstruction, PINNED_CLI_VERSION } from "../../../src/cli/pulumi-cli.js";
 import { ConfigError } from "../../../src/config/errors.js";
 
 describe("parseCliArgs", () => {
+  const defaults = { stack: DEFAULT_STACK, help: false, skipPull: false, follow: true, print: false, force: false };
   it.each([
-    [[], { stack: DEFAULT_STACK, help: false, skipPull: false }],
-    [["--stack", "dev-alice"], { stack: "dev-alice", help: false, skipPull: false }],
-    [["-s", "remote", "--skip-pull"], { stack: "remote", help: false, skipPull: true }],
-    [["--help"], { stack: DEFAULT_STACK, help: true, skipPull: false }],
-  ])("%j", (argv, expected) => expect(parseCliArgs(argv)).toEqual(expected));
+    ["up", [], defaults],
+    ["up", ["--stack", "dev-alice"], { ...defaults, stack: "dev-alice" }],
+    ["up", ["-s", "remote", "--skip-pull"], { ...defaults, stack: "remote", skipPull: true }],
+    ["down", ["--help"], { ...defaults, help: true }],
+    ["status", ["-s", "remote"], { ...defaults, stack: "remote" }],
+    ["logs", [], defaults],
+    ["logs", ["--tail", "100", "--since", "10m", "--no-follow"], { ...defaults, tail: 100, since: "10m", follow: false }],
+    ["open", ["--print"], { ...defaults, print: true }],
+    ["backup", ["-o", "/mnt/usb"], { ...defaults, output: "/mnt/usb" }],
+    ["restore", ["b.tar.gz", "--force"], { ...defaults, archive: "b.tar.gz", force: true }],
+    ["restore", ["--help"], { ...defaults, help: true }],
+  ] as const)("%s %j", (command, argv, expected) => expect(parseCliArgs(command, argv)).toEqual(expected));
 
   it.each([
-    [["--stack", "a/b"], '--stack "a/b" is not a stack name'],
-    [["--stack=-dev"], '--stack "-dev" is not a stack name: use 1-100 of [A-Za-z0-9_.-], starting with a letter or digit'],
-    [["--stack", ".x"], '--stack ".x" is not a stack name'],
-    [["--stak", "x"], "Unknown option '--stak'"],
-    [["extra"], "Unexpected argument 'extra'"],
-    [["--stack"], "Option '-s, --stack <value>' argument missing"],
-  ])("%j fails", (argv, message) => {
-    expect(() => parseCliArgs(argv)).toThrow(UsageError);
-    expect(() => parseCliArgs(argv)).toThrow(message);
+    ["up", ["--stack", "a/b"], '--stack "a/b" is not a stack name'],
+    ["up", ["--stack=-dev"], '--stack "-dev" is not a stack name: use 1-100 of [A-Za-z0-9_.-], starting with a letter or digit'],
+    ["up", ["--stack", ".x"], '--stack ".x" is not a stack name'],
+    ["up", ["--stak", "x"], "Unknown option '--stak'"],
+    ["up", ["extra"], "Unexpected argument 'extra'"],
+    ["up", ["--stack"], "Option '-s, --stack <value>' argument missing"],
+    ["status", ["--tail", "5"], "Unknown option '--tail'"],
+    ["logs", ["--tail", "ten"], '--tail "ten" is not a number of lines'],
+    ["logs", ["--tail=-1"], '--tail "-1" is not a number of lines'],
+    ["restore", [], "restore takes one archive (given 0)"],
+    ["restore", ["a", "b"], "restore takes one archive (given 2)"],
+    ["stop", ["--force"], "Unknown option '--force'"],
+  ] as const)("%s %j fails", (command, argv, message) => {
+    expect(() => parseCliArgs(command, argv)).toThrow(UsageError);
+    expect(() => parseCliArgs(command, argv)).toThrow(message);
   });
+
+  it("lists each command's own options in its usage", () => {
+    expect(usage("logs")).toContain("--tail N");
+    expect(usage("logs")).toContain("--no-follow");
+    expect(usage("restore")).toContain("usage: npm run restore -- [options] ARCHIVE");
+    expect(usage("status")).not.toContain("--tail");
+  });
+});
+
+describe("sinceEpochSeconds", () => {
+  const now = Date.parse("2026-12-01T12:00:00Z");
+  it.each([
+    ["90s", now / 1000 - 90],
+    ["10m", now / 1000 - 600],
+    ["2h", now / 1000 - 7200],
+    ["1d", now / 1000 - 86400],
+    ["2026-12-01T11:00:00Z", now / 1000 - 3600],
+    ["2026-12-01", Date.parse("2026-12-01") / 1000],
+  ])("%s", (text, seconds) => expect(sinceEpochSeconds(text, now)).toBe(seconds));
+  it.each(["10", "yesterday", "5w", "2026-13-45T99:00:00Z"])("refuses %s", (text) => expect(() => sinceEpochSeconds(text, now)).toThrow(`--since "${text}" is neither a duration nor a time`));
 });
 
 describe("classifyDaemonError", () => {
@@ -64,30 +99,65 @@ describe("classifyDaemonError", () => {
 
 describe("dockerOptions", () => {
   it.each([
-    [undefined, {}, {}],
+    [undefined, {}, { socketPath: "/var/run/docker.sock" }],
+    // The engine Pulumi uses: DOCKER_HOST of the same environment when the stack sets no docker:host.
+    [undefined, { DOCKER_HOST: "unix:///run/user/1000/docker.sock" }, { socketPath: "/run/user/1000/docker.sock" }],
+    ["unix:///srv/d.sock", { DOCKER_HOST: "unix:///other.sock" }, { socketPath: "/srv/d.sock" }],
     ["unix:///run/user/1000/docker.sock", {}, { socketPath: "/run/user/1000/docker.sock" }],
-    ["tcp://10.0.0.2:2375", {}, { protocol: "http", host: "10.0.0.2", port: "2375" }],
+    ["tcp://127.0.0.1:2375", {}, { protocol: "http", host: "127.0.0.1", port: "2375" }],
     ["tcp://10.0.0.2", { DOCKER_TLS_VERIFY: "1" }, { protocol: "https", host: "10.0.0.2", port: "2376" }],
-    ["ssh://me@box.example", { SSH_AUTH_SOCK: "/tmp/agent" }, { protocol: "ssh", host: "box.example", port: "22", username: "me", sshOptions: { agent: "/tmp/agent" } }],
   ])("%s", (host, env, expected) => expect(dockerOptions(host, env)).toEqual(expected));
+
+  it("reaches an ssh:// host through the system ssh with the stack's ssh options", () => {
+    const options = dockerOptions("ssh://me@box.example:2222", {}, ["-o", "StrictHostKeyChecking=yes"]) as { agent?: unknown; protocol?: string };
+    expect(options.protocol).toBe("http");
+    expect(options.agent).toBeInstanceOf(SshDialAgent);
+  });
+  it("refuses a non-loopback tcp:// engine without TLS, naming the key it came from", () => {
+    expect(() => dockerOptions("tcp://10.0.0.2:2375", {})).toThrow(/^docker:host tcp:\/\/10\.0\.0\.2:2375: plain tcp:\/\/ to another machine is refused.*Allowed: ssh:\/\/user@host/);
+    expect(() => dockerOptions(undefined, { DOCKER_HOST: "tcp://build.example:2375" })).toThrow(/^DOCKER_HOST tcp:\/\/build\.example:2375: plain tcp/);
+  });
 });
 
 describe("planBackend", () => {
-  const dir = "/p";
-  const state = pathToFileURL(`/p/${STATE_DIR}`).href;
-  it("uses a file backend in the project and a generated passphrase file by default", () => {
-    expect(planBackend(dir, {}, false)).toMatchObject({
-      env: { PULUMI_BACKEND_URL: state, PULUMI_CONFIG_PASSPHRASE_FILE: `/p/${STATE_DIR}/passphrase` },
-      createPassphraseFile: `/p/${STATE_DIR}/passphrase`,
+  const home = "/home/u";
+  const state = "/home/u/.local/state/opencode-cloud/pulumi";
+  const none = { legacyExists: false, stateExists: false, passphraseFileExists: false };
+  it("uses a file backend in the user's state directory and a generated passphrase file beside it", () => {
+    expect(planBackend("/p", {}, home, none)).toMatchObject({
+      env: { PULUMI_BACKEND_URL: pathToFileURL(state).href, PULUMI_CONFIG_PASSPHRASE_FILE: `${state}/passphrase` },
+      stateDir: state,
+      createPassphraseFile: `${state}/passphrase`,
     });
-    expect(planBackend(dir, {}, true).createPassphraseFile).toBeUndefined();
+    expect(planBackend("/p", {}, home, { ...none, passphraseFileExists: true }).createPassphraseFile).toBeUndefined();
+  });
+  it.each([
+    [{ XDG_STATE_HOME: "/xdg" }, "/xdg"],
+    [{ XDG_STATE_HOME: "relative/dir" }, "/home/u/.local/state"],
+    [{ XDG_STATE_HOME: "" }, "/home/u/.local/state"],
+  ])("state home for %j is %s", (env, dir) => {
+    expect(userStateHome(env, home)).toBe(dir);
+    expect(localStateDir(env, home)).toBe(`${dir}/opencode-cloud/pulumi`);
+  });
+  it("moves state found in the clone when the user state directory has none, and says so", () => {
+    const plan = planBackend("/p", {}, home, { ...none, legacyExists: true, passphraseFileExists: true });
+    expect(plan.migrateFrom).toBe("/p/.pulumi-state");
+    expect(plan.createPassphraseFile).toBeUndefined();
+    expect(plan.notice).toBe(`Moved the Pulumi state from /p/.pulumi-state to ${state}, so it survives deleting this clone.`);
+  });
+  it("keeps the user state directory when both exist, and says the clone's copy is unused", () => {
+    const plan = planBackend("/p", {}, home, { legacyExists: true, stateExists: true, passphraseFileExists: true });
+    expect(plan.migrateFrom).toBeUndefined();
+    expect(plan.notice).toContain("/p/.pulumi-state is not used");
   });
   it("leaves the user's passphrase alone", () => {
-    expect(planBackend(dir, { PULUMI_CONFIG_PASSPHRASE: "" }, false)).toMatchObject({ env: { PULUMI_BACKEND_URL: state } });
-    expect(planBackend(dir, { PULUMI_CONFIG_PASSPHRASE: "" }, false).env).not.toHaveProperty("PULUMI_CONFIG_PASSPHRASE_FILE");
+    expect(planBackend("/p", { PULUMI_CONFIG_PASSPHRASE: "" }, home, none).env).toEqual({ PULUMI_BACKEND_URL: pathToFileURL(state).href });
   });
-  it("lets PULUMI_BACKEND_URL override", () => {
-    expect(planBackend(dir, { PULUMI_BACKEND_URL: "s3://bucket" }, false)).toEqual({ env: { PULUMI_BACKEND_URL: "s3://bucket" }, description: "backend s3://bucket (PULUMI_BACKEND_URL)" });
+  it("lets PULUMI_BACKEND_URL override, state in the clone included", () => {
+    expect(planBackend("/p", { PULUMI_BACKEND_URL: "s3://bucket" }, home, none)).toEqual({ env: { PULUMI_BACKEND_URL: "s3://bucket" }, description: "backend s3://bucket (PULUMI_BACKEND_URL)" });
+    const plan = planBackend("/p", { PULUMI_BACKEND_URL: "s3://bucket" }, home, { ...none, legacyExists: true });
+    expect(plan.migrateFrom).toBeUndefined();
+    expect(plan.notice).toBe("/p/.pulumi-state is not used: PULUMI_BACKEND_URL points elsewhere.");
   });
 });
 
@@ -99,6 +169,7 @@ it("reads the Automation API's config map with its secret flags", () => {
     values: { "opencode-cloud:port": "3001", "opencode-cloud:password": "pw" },
     secretKeys: new Set(["opencode-cloud:password"]),
     homeDir: "/h",
+    pathExists: existsSync,
   });
 });
 

@@ -3,18 +3,42 @@
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import type { ConfigMap, OutputMap } from "@pulumi/pulumi/automation/index.js";
+import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { down, up, type CommandDeps, type StackHandle } from "../../../src/cli/commands.js";
+import { CONTAINER_TYPE, VOLUME_TYPE, type Observed, type StateResource } from "../../../src/cli/drift.js";
 import { DaemonError } from "../../../src/cli/docker.js";
 import { fakeResolver } from "../../support/program.js";
 
 /** A stack as `npm run up` leaves it after the first run: with its generated password. */
 const WITH_PASSWORD: ConfigMap = { "opencode-cloud:password": { value: "generated-password-32-characters", secret: true } };
 
-function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string) {
+interface Scenario {
+  /** Resources in the state before and after the refresh. */
+  readonly before?: StateResource[];
+  readonly after?: StateResource[];
+  readonly observed?: Observed;
+  readonly previewEvents?: EngineEvent[];
+}
+
+const deployment = (resources: StateResource[]) => ({ version: 3, deployment: { resources: resources.map((r) => ({ urn: r.urn, type: r.type, outputs: { name: r.name } })) } });
+
+function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scenario: Scenario = {}) {
   const calls: string[] = [];
   const written: string[] = [];
   const config: ConfigMap = { ...WITH_PASSWORD, ...given };
+  let refreshed = false;
   const stack: StackHandle = {
+    refresh: (async () => {
+      calls.push("refresh");
+      refreshed = true;
+      return { stdout: "", stderr: "", summary: {} };
+    }) as unknown as StackHandle["refresh"],
+    exportStack: async () => deployment((refreshed ? scenario.after : scenario.before) ?? []),
+    preview: (async (opts?: { onEvent?: (e: EngineEvent) => void }) => {
+      calls.push("preview");
+      for (const e of scenario.previewEvents ?? []) opts?.onEvent?.(e);
+      return { stdout: "", stderr: "", changeSummary: {} };
+    }) as unknown as StackHandle["preview"],
     getAllConfig: async () => ({ ...config }),
     setConfig: async (key, value) => {
       calls.push(`set ${key} secret=${value.secret}`);
@@ -49,13 +73,18 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string) {
       calls.push(`prune keep=${keep}`);
       return [{ Id: "sha256:old", Size: 2 * 1024 * 1024 }];
     },
+    observe: async () => scenario.observed ?? { container: undefined, volumes: new Set<string>() },
+    preUpgradeBackup: async (_d, stack) => {
+      calls.push(`backup ${stack}`);
+      return "/b/dev-pre-upgrade-x.tar.gz (1.0 MB)";
+    },
     homeDir: "/home/t",
   };
   const io = { out: { write: (t: string) => void written.push(t) }, env: {} };
   return { calls, written, deps, io };
 }
 
-const args = { stack: "dev", help: false, skipPull: false };
+const args = { stack: "dev", help: false, skipPull: false, follow: true, print: false, force: false };
 const url = { url: { value: "http://127.0.0.1:3000", secret: false }, tunnel: { value: "", secret: false }, imageId: { value: "sha256:new", secret: false } };
 
 describe("up", () => {
@@ -111,6 +140,66 @@ describe("up", () => {
     await up({ ...args, stack: "remote" }, h.io, h.deps);
     expect(h.calls[1]).toBe("docker ssh://me@box");
     expect(h.written.join("")).toContain("Open a tunnel:\n  ssh -N -L 3000:127.0.0.1:3000 me@box\nthen browse to http://127.0.0.1:3000");
+  });
+});
+
+describe("up on a stack that was brought up before", () => {
+  const volumes = { sessions: "opencode-cloud-dev-sessions", projects: "opencode-cloud-dev-projects", config: "opencode-cloud-dev-config" };
+  const deployed: OutputMap = {
+    ...url,
+    containerName: { value: "opencode-cloud-dev", secret: false },
+    volumeNames: { value: volumes, secret: false },
+    image: { value: "docker.io/prizz/opencode-cloud-sandbox@sha256:aa", secret: false },
+    imageId: { value: "sha256:old", secret: false },
+    registry: { value: "docker.io", secret: false },
+  };
+  const container: StateResource = { urn: "urn:pulumi:dev::opencode-cloud::x$docker:index/container:Container::container", type: CONTAINER_TYPE, name: "opencode-cloud-dev" };
+  const sessions: StateResource = { urn: "urn:pulumi:dev::opencode-cloud::x$docker:index/volume:Volume::volumes-sessions", type: VOLUME_TYPE, name: volumes.sessions };
+  const allVolumes = new Set(Object.values(volumes));
+  const replaced = (image: string): EngineEvent => ({
+    sequence: 1,
+    timestamp: 0,
+    resourcePreEvent: {
+      metadata: {
+        op: "replace",
+        urn: container.urn,
+        type: CONTAINER_TYPE,
+        diffs: ["image"],
+        provider: "",
+        old: { type: CONTAINER_TYPE, urn: container.urn, id: "c1", parent: "", provider: "", inputs: { image: "sha256:old" }, outputs: { name: "opencode-cloud-dev" } },
+        new: { type: CONTAINER_TYPE, urn: container.urn, id: "", parent: "", provider: "", inputs: { image }, outputs: {} },
+      },
+    },
+  });
+
+  it("refreshes first and says what it repairs: a container removed by hand", async () => {
+    const h = harness({}, deployed, undefined, { before: [container, sessions], after: [sessions], observed: { container: undefined, volumes: allVolumes } });
+    await up(args, h.io, h.deps);
+    expect(h.calls.filter((c) => !c.startsWith("pull") && !c.startsWith("prune"))).toEqual(["open dev create=true", "docker local", "resolve", "refresh", "preview", "up"]);
+    expect(h.written.join("")).toContain("repaired now:\n  - container opencode-cloud-dev was removed by hand: recreating it on the same volumes\n");
+  });
+
+  it("says so when nothing was changed by hand", async () => {
+    const h = harness({}, deployed, undefined, { before: [container, sessions], after: [container, sessions], observed: { container: undefined, volumes: allVolumes } });
+    await up(args, h.io, h.deps);
+    expect(h.written.join("")).toContain("Nothing was changed by hand since the last update.");
+  });
+
+  it("backs up the sessions volume before the container is replaced by another image, then updates", async () => {
+    const h = harness({}, deployed, undefined, { before: [container, sessions], after: [container, sessions], observed: { container: undefined, volumes: allVolumes }, previewEvents: [replaced("sha256:new")] });
+    await up(args, h.io, h.deps);
+    expect(h.calls.filter((c) => !c.startsWith("prune")).slice(-3)).toEqual(["preview", "backup dev", "up"]);
+    expect(h.written.join("")).toContain("The update replaces opencode-cloud-dev with another image (sha256:old -> sha256:new); backing up its sessions first");
+  });
+
+  it("takes no backup when the image stays, or when there is no sessions volume to protect", async () => {
+    const same = harness({}, deployed, undefined, { before: [container], after: [container], observed: { container: undefined, volumes: allVolumes }, previewEvents: [] });
+    await up(args, same.io, same.deps);
+    expect(same.calls).not.toContain("backup dev");
+    const empty = harness({}, deployed, undefined, { before: [container], after: [container], observed: { container: undefined, volumes: new Set() }, previewEvents: [replaced("sha256:new")] });
+    await up(args, empty.io, empty.deps);
+    expect(empty.calls).not.toContain("preview");
+    expect(empty.calls).not.toContain("backup dev");
   });
 });
 

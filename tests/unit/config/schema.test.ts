@@ -20,14 +20,15 @@ it("declares the project, the ESM TypeScript runtime and the stack directory", (
 
 it("declares every sandbox key with the type, default and description the settings module uses", () => {
   for (const [key, spec] of Object.entries(SANDBOX_KEYS)) {
-    expect(project.config[key], key).toEqual({ type: spec.type, default: spec.default, description: spec.description });
+    expect(project.config[key], key).toEqual({ type: spec.type, default: spec.default, description: spec.description, ...(spec.type === "array" ? { items: { type: "string" } } : {}) });
   }
 });
 
 it("gives every project key a type, a description and a default", () => {
   for (const [key, decl] of Object.entries(project.config)) {
-    expect(Object.keys(decl).sort(), key).toEqual(["default", "description", "type"]);
-    expect(typeof decl.default === decl.type || (decl.type === "integer" && Number.isInteger(decl.default)), key).toBe(true);
+    // An array declares the type of its items too (Pulumi checks each item before the program runs).
+    expect(Object.keys(decl).sort(), key).toEqual(decl.type === "array" ? ["default", "description", "items", "type"] : ["default", "description", "type"]);
+    expect(typeof decl.default === decl.type || (decl.type === "integer" && Number.isInteger(decl.default)) || (decl.type === "array" && Array.isArray(decl.default)), key).toBe(true);
   }
 });
 

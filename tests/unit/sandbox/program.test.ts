@@ -68,7 +68,8 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       image: imageId,
       ports: [{ internal: SANDBOX_PORT, external: port, ip: bind, protocol: "tcp" }],
       envs: [`OPENCODE_SERVER_PASSWORD=${GENERATED_PASSWORD}`],
-      healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], ...HEALTHCHECK_TIMING, startInterval: HEALTHCHECK_START_INTERVAL },
+      // Go's duration text, as the engine reads it back (a no-op update stays a no-op).
+      healthcheck: { tests: ["CMD", IMAGE_PATHS.healthcheck], interval: "2s", timeout: "4s", startPeriod: "1m0s", startInterval: "500ms", retries: HEALTHCHECK_TIMING.retries },
       mounts: VOLUME_KINDS.map((kind) => ({ type: "volume", source: `opencode-cloud-${stack}-${kind}`, target: VOLUMES[kind] })),
       labels: [
         { label: LABELS.managedBy, value: MANAGED_BY },
@@ -84,7 +85,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
       wait: true,
       waitTimeout: CONTAINER_POLICY.waitTimeoutSeconds,
       networkMode: `opencode-cloud-${stack}-net`,
-      capabilities: { drops: ["ALL"], adds: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"] },
+      capabilities: { drops: ["ALL"], adds: ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_KILL", "CAP_SETGID", "CAP_SETUID"] },
       ulimits: [{ name: "nproc", soft: 4096, hard: 4096 }],
       memory: 4096,
       memorySwap: 4096,
@@ -135,7 +136,7 @@ describe.each(SANDBOX_STACKS)("stack %s", (stack) => {
   it("with sudo off: only the entrypoint's capabilities, started as root, no-new-privileges; memory as configured", async () => {
     const off = resourceOf(await runProgram({ stackFile: stack, overrides: { "opencode-cloud:sudo": false, "opencode-cloud:memoryLimitMb": 1024 } }), TYPES.container);
     expect(off.inputs).toMatchObject({
-      capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"] },
+      capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_SETGID", "CAP_SETUID"] },
       securityOpts: ["no-new-privileges:true"],
       user: "0:0",
       memory: 1024,
@@ -229,6 +230,39 @@ describe("options", () => {
     const run = await runProgram({ stackFile: "dev", overrides: { "opencode-cloud:image": "127.0.0.1:5051/prizz/opencode-cloud-sandbox:1.0.0", "opencode-cloud:imageDigest": digest } });
     expect(resourceOf(run, TYPES.remoteImage).inputs["name"]).toBe(`127.0.0.1:5051/prizz/opencode-cloud-sandbox@${digest}`);
     expect(run.outputs["registry"]).toBe("127.0.0.1:5051");
+  });
+});
+
+describe("host folders and environment", () => {
+  it("binds host folders under the workspace, read-only when asked", async () => {
+    const run = await runProgram({ stackFile: "dev", overrides: { "opencode-cloud:folders": [`${PROJECT_DIR}/image:image:ro`, `${PROJECT_DIR}/src:clients/acme/src`] } });
+    const mounts = resourceOf(run, TYPES.container).inputs["mounts"] as { type: string; source: string; target: string; readOnly?: boolean }[];
+    expect(mounts.filter((m) => m.type === "bind")).toEqual([
+      { type: "bind", source: `${PROJECT_DIR}/image`, target: `${VOLUMES.projects}/image`, readOnly: true },
+      { type: "bind", source: `${PROJECT_DIR}/src`, target: `${VOLUMES.projects}/clients/acme/src` },
+    ]);
+  });
+
+  it("does not look for host folders of a remote host on this machine", async () => {
+    const run = await runProgram({ stackFile: "remote", overrides: { "opencode-cloud:folders": ["/srv/code/app:app"] } });
+    expect((resourceOf(run, TYPES.container).inputs["mounts"] as { source: string }[]).map((m) => m.source)).toContain("/srv/code/app");
+  });
+
+  it("passes plain variables in the clear and makes the list secret once a secret is in it", async () => {
+    // Without a password (the documented opt-out), so that nothing secret is in the list.
+    const plain = await runProgram({
+      stackFile: "dev",
+      overrides: { "opencode-cloud:env": ["OPENCODE_DISABLE_AUTOUPDATE=1", "EMPTY="], "opencode-cloud:password": null, "opencode-cloud:allowUnauthenticated": true },
+    });
+    expect(resourceOf(plain, TYPES.container).inputs["envs"]).toEqual(["OPENCODE_DISABLE_AUTOUPDATE=1", "EMPTY="]);
+    expect(resourceOf(plain, TYPES.container).secretInputs).toEqual([]);
+    const secret = await runProgram({
+      stackFile: "dev",
+      overrides: { "opencode-cloud:env": ["A=1"], "opencode-cloud:secretEnv": { secure: '["OPENAI_API_KEY=sk-test=="]' }, "opencode-cloud:password": { secure: PASSWORD } },
+    });
+    const container = resourceOf(secret, TYPES.container);
+    expect(container.inputs["envs"]).toEqual(["A=1", "OPENAI_API_KEY=sk-test==", `OPENCODE_SERVER_PASSWORD=${PASSWORD}`]);
+    expect(container.secretInputs).toEqual(["envs"]);
   });
 });
 

@@ -176,4 +176,10 @@ describe("goBuildCommand", () => {
       env: { CGO_ENABLED: "1" },
     });
   });
+
+  it("sets the release's Go experiment (trivy needs jsonv2) and refuses a malformed one", () => {
+    const e = parseManifest(manifest(entry({ goExperiment: "jsonv2" })), SRC, GO_MOD)[0]!;
+    expect(goBuildCommand(e, "o").env).toEqual({ CGO_ENABLED: "0", GOEXPERIMENT: "jsonv2" });
+    expect(problems(manifest(entry({ goExperiment: "JSON v2" })))).toContain('tools[0].goExperiment: is "JSON v2". Allowed: comma-separated Go experiment names');
+  });
 });

@@ -1,0 +1,176 @@
+// The product's promise, through the real Pulumi engine and the real providers: `npm run up` from this checkout
+// against the loopback "Docker Hub" and "GHCR" (stacks/Pulumi.loopback.yaml), a no-op, a replacement, `down` and
+// `up` again, a registry fallback, secrets kept out of state and output. Each step builds on the one before.
+import { spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { CI_ENV, HEALTH_ROUTE, LABELS } from "../../src/facts.js";
+import { describeOn, realEngine } from "./support/env.js";
+import { basicAuth, createSession, freePort, get, sessionIds, waitForHealthyAnswer } from "./support/opencode.js";
+import { PROJECT_DIR, pulumiEnv, run, stateText, type RunResult } from "./support/pulumi.js";
+
+const engine = await realEngine();
+const pulumi = pulumiEnv();
+const KEY = (k: string) => `opencode-cloud:${k}`;
+
+/** A stack of this test run: stacks/Pulumi.<name>.yaml written from `config`, removed with its resources after. */
+function testStack(name: string, config: () => Promise<Record<string, unknown>>) {
+  const file = join(PROJECT_DIR, "stacks", `Pulumi.${name}.yaml`);
+  const { env } = pulumi!;
+  const cli = (...args: string[]): Promise<RunResult> => run("pulumi", [...args, "--stack", name, "--non-interactive"], { env });
+  return {
+    /** `npm run <script> -- --stack <name>`, as the README says. */
+    npm: (script: string): Promise<RunResult> => run("npm", ["run", "--silent", script, "--", "--stack", name], { env }),
+    /** `pulumi <args> --stack <name>`. */
+    cli,
+    outputs: async (): Promise<Record<string, unknown>> => JSON.parse((await cli("stack", "output", "--json", "--show-secrets")).output) as Record<string, unknown>,
+    /** The stack's password, as the README says to read it again (`npm run up` generated it on first use). */
+    async password(): Promise<string> {
+      const r = await cli("config", "get", KEY("password"));
+      expect(r.code, r.output).toBe(0);
+      return r.output.trim();
+    },
+    /** Basic auth with the stack's password. */
+    async authorization(): Promise<string> {
+      return basicAuth(await this.password());
+    },
+    async create(): Promise<void> {
+      writeFileSync(file, stringifyYaml({ config: await config() }));
+    },
+    async remove(docker: import("dockerode")): Promise<void> {
+      const volumes = await docker.listVolumes({ filters: { label: [`${LABELS.stack}=${name}`] } });
+      await run("npm", ["run", "--silent", "down", "--", "--stack", name], { env });
+      for (const v of volumes.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+      await run("pulumi", ["stack", "rm", "--yes", "--force", "--stack", name, "--non-interactive"], { env });
+      rmSync(file, { force: true });
+    },
+  };
+}
+
+const ok = (r: RunResult): RunResult => {
+  expect(r.code, r.output).toBe(0);
+  return r;
+};
+
+describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi engine (loopback registries)", ({ docker }) => {
+  const name = `it-${process.pid}`;
+  const { stateDir } = pulumi!;
+  let port: number;
+  const stack = testStack(name, async () => {
+    const loopback = parseYaml(readFileSync(join(PROJECT_DIR, "stacks", "Pulumi.loopback.yaml"), "utf8")) as { config: Record<string, unknown> };
+    return { ...loopback.config, [KEY("port")]: (port = await freePort()) };
+  });
+  const volumesOf = () => docker.listVolumes({ filters: { label: [`${LABELS.stack}=${name}`] } });
+  const containerId = async () => (await docker.getContainer(String((await stack.outputs())["containerName"])).inspect()).Id;
+  let sessionId: string;
+  let printed = "";
+  const base = () => `http://127.0.0.1:${port}`;
+
+  beforeAll(() => stack.create());
+  afterAll(() => stack.remove(docker));
+
+  it("npm run up: the container turns healthy and the printed URL answers the health route", async () => {
+    const r = ok(await stack.npm("up"));
+    printed = r.output;
+    expect(r.output).toContain(base());
+    expect(r.output).toMatch(/served by 127\.0\.0\.1:5051/);
+    expect((await get(`${base()}${HEALTH_ROUTE}`, await stack.authorization())).status).toBe(200);
+    const inspected = await docker.getContainer(String((await stack.outputs())["containerName"])).inspect();
+    expect(inspected.State.Health?.Status).toBe("healthy");
+    sessionId = (await createSession(base(), await stack.authorization())).id;
+  });
+
+  it("pulumi preview --expect-no-changes, then a second npm run up changes nothing", async () => {
+    ok(await stack.cli("preview", "--expect-no-changes", "--diff"));
+    const again = ok(await stack.npm("up"));
+    printed += again.output;
+    expect(again.output).not.toMatch(/\b\d+ (to )?(create|update|replace|delete)/);
+    expect(again.output).toMatch(/unchanged/);
+  });
+
+  it("a changed port replaces the container, not the volumes; the session survives", async () => {
+    const created = (list: Awaited<ReturnType<typeof volumesOf>>) => list.Volumes.map((v) => `${v.Name}@${(v as { CreatedAt?: string }).CreatedAt}`).sort();
+    const before = created(await volumesOf());
+    const oldId = await containerId();
+    port = await freePort();
+    ok(await stack.cli("config", "set", KEY("port"), String(port)));
+    const r = ok(await stack.npm("up"));
+    printed += r.output;
+    expect(r.output).toMatch(/replace/);
+    expect(created(await volumesOf())).toEqual(before);
+    expect(await containerId()).not.toBe(oldId);
+    expect(await sessionIds(base(), await stack.authorization())).toContain(sessionId);
+  });
+
+  it("npm run down removes the container and keeps the three volumes; up brings the session back", async () => {
+    const container = String((await stack.outputs())["containerName"]);
+    ok(await stack.npm("down"));
+    await expect(docker.getContainer(container).inspect()).rejects.toThrow(/no such container/i);
+    expect((await volumesOf()).Volumes).toHaveLength(3);
+    printed += ok(await stack.npm("up")).output;
+    expect(await sessionIds(base(), await stack.authorization())).toContain(sessionId);
+  });
+
+  it("with the primary registry gone, up pulls from the fallback and says so", async () => {
+    const gone = await freePort(); // nothing listens there: the primary is down
+    const ghcr = `127.0.0.1:${CI_ENV.registries.ghcr.port}`;
+    ok(await stack.cli("config", "set", KEY("registries"), `127.0.0.1:${gone},${ghcr}`));
+    const r = ok(await stack.npm("up"));
+    printed += r.output;
+    expect(r.output).toContain(`falling back to ${ghcr}`);
+    expect(String((await stack.outputs())["registry"])).toBe(ghcr);
+    expect(await sessionIds(base(), await stack.authorization())).toContain(sessionId);
+  });
+
+  it("secrets never appear in plain text in the state or in the printed output", async () => {
+    const password = await stack.password();
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    expect(stateText(stateDir)).not.toContain(password);
+    expect(printed).not.toContain(password);
+  });
+});
+
+describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on loopback, a key made here)", ({ docker }) => {
+  const name = `itr-${process.pid}`;
+  const { env } = pulumi!;
+  const sshDir = join(CI_ENV.dir, "sshd");
+  const key = join(mkdtempSync(join(tmpdir(), "opencode-cloud-ssh-")), "id_ed25519");
+  const sshOpts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(sshDir, "known_hosts")}`, "-o", "StrictHostKeyChecking=yes"];
+  let port: number;
+  const stack = testStack(name, async () => ({
+    "docker:host": `ssh://${CI_ENV.sshHost.user}@127.0.0.1:${CI_ENV.sshHost.port}`,
+    "docker:sshOpts": sshOpts,
+    [KEY("registries")]: `127.0.0.1:${CI_ENV.registries.dockerHub.port},127.0.0.1:${CI_ENV.registries.ghcr.port}`,
+    [KEY("port")]: (port = await freePort()),
+  }));
+  let tunnel: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    expect((await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key], { env })).code).toBe(0);
+    const home = `/home/${CI_ENV.sshHost.user}`;
+    mkdirSync(`${home}/.ssh`, { recursive: true, mode: 0o700 });
+    appendFileSync(`${home}/.ssh/authorized_keys`, readFileSync(`${key}.pub`), { mode: 0o600 });
+    expect((await run("chown", ["-R", `${CI_ENV.sshHost.user}:${CI_ENV.sshHost.user}`, `${home}/.ssh`], { env })).code).toBe(0);
+    await stack.create();
+  });
+  afterAll(async () => {
+    tunnel?.kill();
+    await stack.remove(docker);
+  });
+
+  it("npm run up provisions through the SSH host and prints the tunnel that reaches the sandbox", async () => {
+    const r = ok(await stack.npm("up"));
+    const out = await stack.outputs();
+    const command = String(out["tunnel"]);
+    expect(command).toBe(`ssh -N -p ${CI_ENV.sshHost.port} -L ${port}:127.0.0.1:${port} ${CI_ENV.sshHost.user}@127.0.0.1`);
+    expect(r.output).toContain(command);
+    // The remote host is this machine, so its port is taken here: the tunnel's local end moves to a free one.
+    const local = await freePort();
+    const [, ...args] = command.replace(`-L ${port}:`, `-L ${local}:`).split(" ");
+    tunnel = spawn("ssh", [...sshOpts, "-o", "ExitOnForwardFailure=yes", ...args], { env, stdio: "ignore" });
+    await waitForHealthyAnswer(`http://127.0.0.1:${local}`, Date.now(), 30_000, await stack.authorization());
+  });
+});

@@ -1,0 +1,245 @@
+// A real Kubernetes API server for the team stack's tests: the control plane, etcd and kwok that
+// scripts/ci-env/build-kube.sh builds into the version-keyed cache, started by `kwokctl --runtime binary` on
+// loopback, with simulated nodes (kwok marks their pods Ready) and static volumes for the claims to bind to.
+// Under CI=true a missing piece is a failure; elsewhere the suite is skipped with the reason printed.
+
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parse as parseYaml, stringify } from "yaml";
+import { KUBE_TOOLS } from "../../../src/facts.js";
+import { inCI } from "./env.js";
+
+const run = promisify(execFile);
+
+/** Where each piece of the cluster lands (the same directory names build-kube.sh writes). */
+export function kubePieces(cache: string = KUBE_TOOLS.cacheDir) {
+  const k8s = join(cache, `kubernetes-${KUBE_TOOLS.kubernetes}`);
+  const kwok = join(cache, `kwok-${KUBE_TOOLS.kwok}`);
+  return {
+    kubeApiserver: join(k8s, "kube-apiserver"),
+    kubeControllerManager: join(k8s, "kube-controller-manager"),
+    kubeScheduler: join(k8s, "kube-scheduler"),
+    kubectl: join(k8s, "kubectl"),
+    etcd: join(cache, `etcd-${KUBE_TOOLS.etcd}`, "etcd"),
+    kwok: join(kwok, "kwok"),
+    kwokctl: join(kwok, "kwokctl"),
+  };
+}
+
+/** The Pulumi Kubernetes provider plugin built at the npm package's version (for runs through the real engine). */
+export const providerPlugin = (cache: string = KUBE_TOOLS.cacheDir): string =>
+  join(cache, `pulumi-kubernetes-${KUBE_TOOLS.provider}`, "pulumi-resource-kubernetes");
+export type KubePieces = ReturnType<typeof kubePieces>;
+
+/** The kwokctl configuration: the binary runtime with our binaries only (nothing downloaded), on loopback. */
+export function kwokctlConfig(pieces: KubePieces, apiserverPort: number): string {
+  return stringify({
+    kind: "KwokctlConfiguration",
+    apiVersion: "config.kwok.x-k8s.io/v1alpha1",
+    options: {
+      runtime: "binary",
+      bindAddress: "127.0.0.1",
+      kubeApiserverPort: apiserverPort,
+      kubeVersion: KUBE_TOOLS.kubernetes,
+      kubeApiserverBinary: pieces.kubeApiserver,
+      kubeControllerManagerBinary: pieces.kubeControllerManager,
+      kubeSchedulerBinary: pieces.kubeScheduler,
+      kubectlBinary: pieces.kubectl,
+      etcdBinary: pieces.etcd,
+      kwokControllerBinary: pieces.kwok,
+      quietPull: true,
+    },
+  });
+}
+
+/** The pieces that are not built yet, each with the command that builds it. */
+export function missingPieces(pieces: KubePieces = kubePieces()): string[] {
+  return Object.entries(pieces)
+    .filter(([, path]) => !existsSync(path))
+    .map(([name, path]) => `${name} (${path}; run scripts/ci-env/build-kube.sh)`);
+}
+
+/** The cluster's pieces, or undefined (outside CI only) when some are missing; under CI=true throws instead. */
+export function kubeEnvironment(): KubePieces | undefined {
+  const pieces = kubePieces();
+  const missing = missingPieces(pieces);
+  if (missing.length === 0) return pieces;
+  const why = `missing Kubernetes pieces: ${missing.join(", ")}`;
+  if (inCI) throw new Error(`team tier under CI=true: ${why}`);
+  console.warn(`team tier skipped: ${why}`);
+  return undefined;
+}
+
+interface KubeconfigFile {
+  clusters: { cluster: { server: string; "certificate-authority"?: string; "certificate-authority-data"?: string } }[];
+  users: { user: { "client-certificate"?: string; "client-key"?: string; "client-certificate-data"?: string; "client-key-data"?: string } }[];
+}
+
+/** A minimal client for the API server a kubeconfig names (client certificates, as kwokctl writes them). */
+export class KubeApi {
+  readonly server: URL;
+  readonly #tls: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+
+  constructor(readonly kubeconfig: string) {
+    const file = parseYaml(readFileSync(kubeconfig, "utf8")) as KubeconfigFile;
+    const cluster = file.clusters[0]!.cluster;
+    const user = file.users[0]!.user;
+    const read = (path?: string, data?: string): Buffer | undefined => (data ? Buffer.from(data, "base64") : path ? readFileSync(path) : undefined);
+    this.server = new URL(cluster.server);
+    this.#tls = {
+      ...(read(cluster["certificate-authority"], cluster["certificate-authority-data"]) ? { ca: read(cluster["certificate-authority"], cluster["certificate-authority-data"])! } : {}),
+      ...(read(user["client-certificate"], user["client-certificate-data"]) ? { cert: read(user["client-certificate"], user["client-certificate-data"])! } : {}),
+      ...(read(user["client-key"], user["client-key-data"]) ? { key: read(user["client-key"], user["client-key-data"])! } : {}),
+    };
+  }
+
+  request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; body: T }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        new URL(path, this.server),
+        { method, ...this.#tls, headers: body ? { "content-type": contentType } : {} },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : {}) as T });
+          });
+        },
+      );
+      req.on("error", reject);
+      if (body) req.end(JSON.stringify(body));
+      else req.end();
+    });
+  }
+
+  async get<T = Record<string, unknown>>(path: string): Promise<T> {
+    const res = await this.request<T>("GET", path);
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  /** Server-side apply of a whole object (JSON is YAML), as the Pulumi provider applies it. */
+  async apply(object: KubeObject, fieldManager: string): Promise<Record<string, unknown>> {
+    const path = `${objectPath(object)}?fieldManager=${fieldManager}&force=true`;
+    const res = await this.request("PATCH", path, object, "application/apply-patch+yaml");
+    if (res.status !== 200 && res.status !== 201) throw new Error(`apply ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async delete(object: KubeObject): Promise<void> {
+    const res = await this.request("DELETE", objectPath(object));
+    if (res.status !== 200 && res.status !== 202 && res.status !== 404) throw new Error(`delete ${objectPath(object)}: ${res.status}`);
+  }
+
+  async create(path: string, body: unknown): Promise<void> {
+    const res = await this.request("POST", path, body);
+    if (res.status !== 201 && res.status !== 409) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}
+
+export interface Cluster {
+  readonly name: string;
+  readonly kubeconfig: string;
+  readonly api: KubeApi;
+  /** Seconds `kwokctl create cluster` took until the API server answered. */
+  readonly startSeconds: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a cluster with `nodes` simulated nodes; `kwokctl delete cluster` on stop. */
+export async function startCluster(pieces: KubePieces, name: string, apiserverPort: number, nodes: number): Promise<Cluster> {
+  const dir = mkdtempSync(join(tmpdir(), "opencode-kwok-"));
+  const config = join(dir, "kwok.yaml");
+  const kubeconfig = join(dir, "kubeconfig");
+  writeFileSync(config, kwokctlConfig(pieces, apiserverPort));
+  const env = { ...process.env, KWOK_WORKDIR: join(dir, "work") };
+  const started = Date.now();
+  await run(pieces.kwokctl, ["create", "cluster", "--name", name, "--config", config, "--kubeconfig", kubeconfig, "--wait", "3m"], { env, timeout: 300_000 });
+  const startSeconds = (Date.now() - started) / 1000;
+  await run(pieces.kwokctl, ["scale", "node", "--name", name, "--replicas", String(nodes)], { env, timeout: 120_000 });
+  return {
+    name,
+    kubeconfig,
+    api: new KubeApi(kubeconfig),
+    startSeconds,
+    stop: async () => {
+      await run(pieces.kwokctl, ["delete", "cluster", "--name", name], { env, timeout: 120_000 });
+    },
+  };
+}
+
+/** A storage class without a provisioner and `count` static volumes of `size` in it, for claims to bind to. */
+export async function staticVolumes(api: KubeApi, storageClass: string, count: number, size: string): Promise<void> {
+  await api.create("/apis/storage.k8s.io/v1/storageclasses", {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: storageClass },
+    provisioner: "kubernetes.io/no-provisioner",
+    volumeBindingMode: "Immediate",
+    reclaimPolicy: "Retain",
+  });
+  for (let i = 0; i < count; i++) {
+    await api.create("/api/v1/persistentvolumes", {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: `${storageClass}-${i}` },
+      spec: {
+        storageClassName: storageClass,
+        capacity: { storage: size },
+        accessModes: ["ReadWriteOnce"],
+        persistentVolumeReclaimPolicy: "Retain",
+        hostPath: { path: `/var/tmp/opencode-kwok-volumes/${storageClass}-${i}` },
+      },
+    });
+  }
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+const PLURALS: Readonly<Record<string, string>> = {
+  Namespace: "namespaces",
+  Secret: "secrets",
+  PersistentVolumeClaim: "persistentvolumeclaims",
+  StatefulSet: "statefulsets",
+  Service: "services",
+  NetworkPolicy: "networkpolicies",
+  Ingress: "ingresses",
+};
+
+/** The REST path of an object: /api/v1/... for the core group, /apis/<group>/<version>/... for the others. */
+export function objectPath(object: Pick<KubeObject, "apiVersion" | "kind" | "metadata">): string {
+  const plural = PLURALS[object.kind];
+  if (!plural) throw new Error(`no REST path known for kind ${object.kind}`);
+  const base = object.apiVersion.includes("/") ? `/apis/${object.apiVersion}` : `/api/${object.apiVersion}`;
+  const ns = object.metadata.namespace ? `/namespaces/${object.metadata.namespace}` : "";
+  return `${base}${ns}/${plural}/${object.metadata.name}`;
+}
+
+/** A declared resource's Kubernetes object: the Pulumi type token names group, version and kind. */
+export function declaredObject(type: string, inputs: Record<string, unknown>): KubeObject {
+  const match = /^kubernetes:([a-z0-9.]+)\/([a-z0-9]+):([A-Za-z]+)$/.exec(type);
+  if (!match) throw new Error(`not a Kubernetes resource type: ${type}`);
+  const [, group, version, kind] = match;
+  return { ...inputs, apiVersion: group === "core" ? version! : `${group}/${version}`, kind: kind! } as KubeObject;
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function waitFor<T>(what: string, seconds: number, check: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
