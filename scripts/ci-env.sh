@@ -13,7 +13,7 @@
 #   8. chromium for the browser test (driven by playwright-core)
 #   9. the Go-built tools (scripts/ci-env/build-tools.sh: tools/README.md)
 #  10. arm64 under QEMU for the release rehearsal: qemu-user-static, binfmt_misc, an arm64 Debian base image
-#  11. the rehearsal's docker-container builder (buildkitd built from its Go module)
+#  11. the rehearsal's docker-container builder (buildkitd from step 9)
 # Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -131,27 +131,58 @@ wait_for() { # URL EXPECTED-CODE WHAT LOG
   tail -20 "$4" >&2; die "$3 did not answer $2 at $1"
 }
 command -v curl >/dev/null || die "curl missing"
+# The pid of whatever listens on a TCP port.
+listener() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
 
-# The server says which source it runs (/healthz: "ok <hash>"); one running older code is replaced (its pid file,
-# or, for a server started before pid files, whatever listens on its port).
+# The token server and the registries listen on inner ports; their public ports belong to the front (below).
+# An older setup ran them on the public ports themselves: those are stopped.
+for port in "$TOKEN_PORT" "$HUB_PORT" "$GHCR_PORT"; do
+  pid=$(listener "$port")
+  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q registry-front.ts && continue
+  if [ -n "$pid" ]; then
+    log "$(cat "/proc/$pid/comm" 2>/dev/null) on public port $port (older setup): stopping it"
+    kill "$pid"; for _ in $(seq 1 40); do [ -n "$(listener "$port")" ] || break; sleep 0.25; done
+  fi
+done
+
+# The token server says which source it runs (/healthz: "ok <hash>"); one running older code is replaced.
 token_code=$(sha256sum scripts/ci-env/token-server.ts | cut -c1-16)
-if [ "$(curl -s --max-time 2 "http://$LOOPBACK:$TOKEN_PORT/healthz" 2>/dev/null || true)" != "ok $token_code" ] \
-  && [ "$(answers "http://$LOOPBACK:$TOKEN_PORT/healthz")" = 200 ]; then
+token_inner="http://$LOOPBACK:$TOKEN_INNER_PORT/healthz"
+if [ "$(curl -s --max-time 2 "$token_inner" 2>/dev/null || true)" != "ok $token_code" ] && [ "$(answers "$token_inner")" = 200 ]; then
   log "the token server runs older code: restarting it"
-  old_pid=$(cat "$CI_ENV_DIR/token-server.pid" 2>/dev/null || ss -ltnpH "sport = :$TOKEN_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+  old_pid=$(cat "$CI_ENV_DIR/token-server.pid" 2>/dev/null || listener "$TOKEN_INNER_PORT")
   if [ -n "$old_pid" ]; then kill "$old_pid" 2>/dev/null || true; fi
-  for _ in $(seq 1 40); do [ "$(answers "http://$LOOPBACK:$TOKEN_PORT/healthz")" = 200 ] || break; sleep 0.25; done
+  for _ in $(seq 1 40); do [ "$(answers "$token_inner")" = 200 ] || break; sleep 0.25; done
 fi
-if [ "$(answers "http://$LOOPBACK:$TOKEN_PORT/healthz")" != 200 ]; then
-  log "starting token server on $LOOPBACK:$TOKEN_PORT"
-  nohup "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/ci-env/token-server.ts" "$TOKEN_PORT" \
+if [ "$(answers "$token_inner")" != 200 ]; then
+  log "starting token server on $LOOPBACK:$TOKEN_INNER_PORT"
+  nohup "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/ci-env/token-server.ts" "$TOKEN_INNER_PORT" \
     "$auth_dir/key.pem" "$auth_dir/cert.pem" "$ISSUER" "$PUSH_USER" "$auth_dir/push-password" "$token_code" \
     >"$CI_ENV_DIR/token-server.log" 2>&1 </dev/null &
   echo $! >"$CI_ENV_DIR/token-server.pid"
-  wait_for "http://$LOOPBACK:$TOKEN_PORT/healthz" 200 "token server" "$CI_ENV_DIR/token-server.log"
+  wait_for "$token_inner" 200 "token server" "$CI_ENV_DIR/token-server.log"
 fi
 
-start_registry() { # NAME PORT SERVICE
+# The front (scripts/ci-env/registry-front.ts) speaks plain HTTP and TLS on each public port, as clients expect
+# (docker-build's read-back speaks TLS only). Its certificate is signed by a test CA put into the system's trust
+# store (the Go tools read it; nothing else changes).
+if [ ! -s "$auth_dir/front-cert.pem" ]; then
+  log "TLS certificate for the registries' front (test CA in the system trust store)"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=opencode-cloud-ci test CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -keyout "$auth_dir/ca-key.pem" -out "$auth_dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$LOOPBACK" -keyout "$auth_dir/front-key.pem" -out "$auth_dir/front.csr" 2>/dev/null
+  printf 'subjectAltName=IP:%s,DNS:localhost\nextendedKeyUsage=serverAuth\n' "$LOOPBACK" >"$auth_dir/front.ext"
+  openssl x509 -req -in "$auth_dir/front.csr" -CA "$auth_dir/ca.pem" -CAkey "$auth_dir/ca-key.pem" -CAcreateserial \
+    -days 3650 -extfile "$auth_dir/front.ext" -out "$auth_dir/front-cert.pem" 2>/dev/null
+  chmod 600 "$auth_dir/ca-key.pem" "$auth_dir/front-key.pem"
+fi
+if ! cmp -s "$auth_dir/ca.pem" /usr/local/share/ca-certificates/opencode-cloud-ci.crt; then
+  cp "$auth_dir/ca.pem" /usr/local/share/ca-certificates/opencode-cloud-ci.crt
+  update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed"
+fi
+
+start_registry() { # NAME INNER-PORT SERVICE
   local name=$1 port=$2 service=$3 dir="$CI_ENV_DIR/registry-$1"
   mkdir -p "$dir/data"
   cat >"$dir/config.yml" <<YAML
@@ -165,6 +196,9 @@ storage:
     enabled: true
 http:
   addr: $LOOPBACK:$port
+  # Upload locations relative to the request: behind the front a client may speak TLS, and an absolute http:// one
+  # would leave its bearer token behind (dockerd keys tokens by scheme and host).
+  relativeurls: true
 auth:
   token:
     realm: $realm
@@ -179,8 +213,25 @@ YAML
     wait_for "http://$LOOPBACK:$port/v2/" 401 "registry $name" "$dir/registry.log"
   fi
 }
-start_registry dockerhub "$HUB_PORT" "$HUB_SERVICE"
-start_registry ghcr "$GHCR_PORT" "$GHCR_SERVICE"
+start_registry dockerhub "$HUB_INNER_PORT" "$HUB_SERVICE"
+start_registry ghcr "$GHCR_INNER_PORT" "$GHCR_SERVICE"
+
+front_code=$(sha256sum scripts/ci-env/registry-front.ts | cut -c1-16)
+front_pid=$(cat "$CI_ENV_DIR/registry-front.pid" 2>/dev/null || true)
+if [ "$(cat "$CI_ENV_DIR/registry-front.code" 2>/dev/null)" != "$front_code" ] || [ -z "$front_pid" ] || ! kill -0 "$front_pid" 2>/dev/null; then
+  [ -n "$front_pid" ] && kill "$front_pid" 2>/dev/null && sleep 0.5
+  log "starting the front on $LOOPBACK:$TOKEN_PORT, :$HUB_PORT and :$GHCR_PORT (plain HTTP and TLS)"
+  nohup "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/ci-env/registry-front.ts" "$auth_dir/front-key.pem" "$auth_dir/front-cert.pem" \
+    "$TOKEN_PORT=$TOKEN_INNER_PORT" "$HUB_PORT=$HUB_INNER_PORT" "$GHCR_PORT=$GHCR_INNER_PORT" >"$CI_ENV_DIR/registry-front.log" 2>&1 </dev/null &
+  echo $! >"$CI_ENV_DIR/registry-front.pid"
+  echo "$front_code" >"$CI_ENV_DIR/registry-front.code"
+fi
+for scheme in http https; do
+  wait_for "$scheme://$LOOPBACK:$TOKEN_PORT/healthz" 200 "the front on $TOKEN_PORT ($scheme)" "$CI_ENV_DIR/registry-front.log"
+  for port in "$HUB_PORT" "$GHCR_PORT"; do
+    wait_for "$scheme://$LOOPBACK:$port/v2/" 401 "the front on $port ($scheme)" "$CI_ENV_DIR/registry-front.log"
+  done
+done
 
 # The settings tests read (mode 600: it holds the push password).
 umask 077
@@ -289,22 +340,16 @@ rehearsal_arm64() {
 rehearsal_arm64
 
 # 11. the builder: the engine's own BuildKit (docker driver) cannot push by digest, which the build jobs do; CI uses a
-# docker-container builder from setup-buildx-action, and so does the rehearsal, from buildkitd built here.
+# docker-container builder from setup-buildx-action, and so does the rehearsal, from buildkitd built in step 9.
 rehearsal_builder() {
-  local bin="$CI_ENV_DIR/buildkit-$BUILDKIT_VERSION" go ctx image
-  go=$(command -v go || echo /usr/local/go/bin/go)
-  if [ ! -x "$bin/buildkitd" ] || [ ! -x "$bin/buildctl" ]; then
-    log "go install buildkitd and buildctl $BUILDKIT_VERSION"
-    rm -rf "$bin.part" && mkdir -p "$bin.part"
-    CGO_ENABLED=0 GOBIN="$bin.part" "$go" install -trimpath -ldflags "-X $BUILDKIT_MODULE/version.Version=$BUILDKIT_VERSION" \
-      "$BUILDKIT_MODULE/cmd/buildkitd@$BUILDKIT_VERSION" "$BUILDKIT_MODULE/cmd/buildctl@$BUILDKIT_VERSION" >"$CI_ENV_DIR/buildkit-go.log" 2>&1 \
-      || { tail -20 "$CI_ENV_DIR/buildkit-go.log" >&2; die "go install buildkitd failed"; }
-    rm -rf "$bin" && mv "$bin.part" "$bin"
-  fi
+  # buildkitd and buildctl: the tools/buildkit set of step 9 (checked against its go.sum, cached by version).
+  local bin="$TOOLS_DIR/bin" ctx BUILDKIT_IMAGE
+  [ -x "$bin/buildkitd" ] && [ -x "$bin/buildctl" ] || die "no buildkitd/buildctl in $bin (step 9 builds tools/buildkit)"
+  BUILDKIT_IMAGE="$BUILDKIT_REPOSITORY:$("$bin/buildkitd" --version 2>/dev/null | awk '{print $3}')"
   if ! $DOCKER image inspect "$BUILDKIT_IMAGE" >/dev/null 2>&1; then
     log "docker build $BUILDKIT_IMAGE"
     ctx=$(mktemp -d)
-    cp "$bin/buildkitd" "$bin/buildctl" scripts/ci-env/buildkit/Dockerfile "$ctx/"
+    cp -L "$bin/buildkitd" "$bin/buildctl" scripts/ci-env/buildkit/Dockerfile "$ctx/"
     DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$BUILDKIT_IMAGE" "$ctx" >"$CI_ENV_DIR/buildkit-image.log" 2>&1 \
       || { tail -20 "$CI_ENV_DIR/buildkit-image.log" >&2; die "docker build $BUILDKIT_IMAGE failed"; }
     rm -rf "$ctx"

@@ -129,9 +129,8 @@ export const CI_ENV = {
    * Docker Hub under their own names, since a container builder does not see the engine's images.
    */
   rehearsal: {
-    buildkitModule: "github.com/moby/buildkit",
-    buildkitVersion: "v0.13.2",
-    buildkitImage: "local/buildkit:v0.13.2",
+    /** buildkitd's image (tools/buildkit, built in step 9), tagged with the version the binary reports. */
+    buildkitRepository: "local/buildkit",
     builder: "opencode-cloud-rehearsal",
     dockerConfig: "/var/tmp/opencode-cloud-ci/rehearsal-docker-config",
     /**
@@ -141,10 +140,13 @@ export const CI_ENV = {
     arm64Warm: "/var/tmp/opencode-cloud-ci/rehearsal-arm64-warm.json",
   },
   host: "127.0.0.1",
+  /** The token endpoint's public port (the front) and the token server's own, behind it. */
   tokenServerPort: 5050,
+  tokenServerInnerPort: 15050,
   registries: {
-    dockerHub: { port: 5051, host: "docker.io", service: "registry.docker.io" },
-    ghcr: { port: 5052, host: "ghcr.io", service: "ghcr.io" },
+    // `port`: the front (scripts/ci-env/registry-front.ts: plain HTTP and TLS); `innerPort`: the registry behind it.
+    dockerHub: { port: 5051, innerPort: 15051, host: "docker.io", service: "registry.docker.io" },
+    ghcr: { port: 5052, innerPort: 15052, host: "ghcr.io", service: "ghcr.io" },
   },
   /** The published image's repository path and the tags ci-env.sh pushes the test-local image under, in both. */
   published: { repository: IMAGE_NAMES.dockerHub.replace(/^docker\.io\//, ""), tags: ["latest", "0.1.0"] },

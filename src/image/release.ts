@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { RegistryCredentials, RegistryKey, RegistryTarget } from "../config/release.js";
 import type { Platform } from "../facts.js";
+import { isLoopbackAddress } from "../oci/endpoints.js";
 
 export interface BuildSource {
   /** Build context directory and Dockerfile, relative to the project. */
@@ -73,8 +74,17 @@ function cacheArgs(cache: CachePlan, freshBase: boolean): Pick<dockerBuild.Image
 
 function registryLogins(targets: readonly PublishTarget[]): dockerBuild.types.input.RegistryArgs[] {
   return targets.flatMap((t) =>
-    t.credentials ? [{ address: t.address, username: t.credentials.username, password: pulumi.secret(t.credentials.password.reveal()) }] : [],
+    t.credentials ? [{ address: loginAddress(t.address), username: t.credentials.username, password: pulumi.secret(t.credentials.password.reveal()) }] : [],
   );
+}
+
+/**
+ * A login's address as docker-build needs it. Its Index reads each tag back with a registry client (regclient) that
+ * speaks TLS unless the login's address names `http://`; a loopback registry speaks plain HTTP (as everywhere in this
+ * project), so it gets the scheme. The build's own push finds the same login: Docker matches credentials by host.
+ */
+export function loginAddress(address: string): string {
+  return isLoopbackAddress(address) ? `http://${address}` : address;
 }
 
 /**
