@@ -8,6 +8,7 @@
 // distribution API. Prints each step, the digests and each stage's wall time. The plan is src/release/rehearsal.ts;
 // this file only runs it (git, the Pulumi CLI, cosign, the registry API). Needs scripts/ci-env.sh's environment.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -39,6 +40,7 @@ import {
   type RehearsalJob,
 } from "../src/release/rehearsal.js";
 import { toolsEnv } from "../tests/integration/support/tools-env.js";
+import { errorOf, runActionBundle } from "./lib/run-action.js";
 import { findCosign } from "./release-local/cosign.js";
 
 const PROJECT_DIR = fileURLToPath(new URL("../", import.meta.url));
@@ -247,7 +249,27 @@ async function main(): Promise<number> {
     if (platform === "linux/arm64") writeFileSync(CI_ENV.rehearsal.arm64Warm, `${JSON.stringify({ digest: handOff.digest, sha, at: new Date().toISOString() })}\n`);
     summary["builds"] = Object.fromEntries(builds.map((b) => [b.platform, b.digest]));
   }
-  console.log("\n== verify: the gates (smoke test, trivy, dive) are not part of the rehearsal; each build's digest is handed on as verified");
+  // The verify job's smoke test, on each build's digest pulled back from the first registry that took it, through
+  // the action's own bundle as the runner starts it. trivy and dive gate the same image in the real-tool tier
+  // (tests/integration/security-tools.test.ts, which builds trivy's database offline); they are not repeated here.
+  for (const build of builds) {
+    const [registry, refs] = Object.entries(build.digests).find(([, d]) => d?.[build.platform]) ?? [];
+    if (!registry || !refs) throw new Error(`no registry took the ${build.platform} build`);
+    const ref = `${input.registries[registry as RegistryKey]}/${input.repository}@${build.digest}`;
+    await stage(
+      `verify: smoke test of ${build.platform}${build.platform === "linux/arm64" && process.arch !== "arm64" ? " (QEMU)" : ""}`,
+      async () => {
+        const dir = mkdtempSync(join(work, "smoke-"));
+        const password = randomBytes(18).toString("base64url");
+        const run = await runActionBundle("smoke-test", dir, { image: ref, platform: build.platform, "timeout-seconds": "300", password });
+        const lines = run.stdout.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("::"));
+        for (const line of lines.slice(-6)) console.log(`    ${line.replaceAll(password, "***")}`);
+        if (run.code !== 0) throw new Error(`the smoke test of ${ref} failed: ${errorOf(run).replaceAll(password, "***") || `exit ${run.code}`}`);
+        return ref;
+      },
+      (r) => `passed on ${r}`,
+    );
+  }
 
   const candidateJob = jobs.find((j) => j.id === "candidate")!;
   const indexes = await stage(
@@ -312,7 +334,9 @@ async function main(): Promise<number> {
     console.log(signing.mode === "skipped" ? "\nrehearsal INCOMPLETE: the index was not signed, so the promote refused it (as it must)" : "\nrehearsal FAILED: the promote refused a signed index");
     return signing.mode === "skipped" ? 2 : 1;
   }
-  console.log(`\nrehearsal passed: ${plan.tags.join(", ")} in both registries, each an index of ${input.platforms.join(" + ")}`);
+  const reached = Object.keys(indexes);
+  const where = reached.length === Object.keys(input.registries).length ? "every registry" : `${reached.join(", ")} only (warnings above)`;
+  console.log(`\nrehearsal passed: ${plan.tags.join(", ")} in ${where} (${reached.join(", ")}), each an index of ${input.platforms.join(" + ")}`);
   return 0;
 }
 

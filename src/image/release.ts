@@ -111,10 +111,13 @@ function releaseImage(
       push: false,
       registries: registryLogins(args.targets),
       ...cacheArgs(args.cache, source.freshBase),
+      // The names travel as tags: buildx joins them into the exporter's one `name` attribute. docker-build 0.0.22
+      // writes an export's `names` as repeated `name=` options, of which buildx keeps the last, so only the last
+      // registry got the image (found by the rehearsal: the candidate step found no image in the other registry).
+      tags: args.names,
       exports: [
         {
           registry: {
-            names: args.names,
             push: source.push,
             ...(args.byDigest ? { pushByDigest: true, nameCanonical: true } : {}),
             ociMediaTypes: true,

@@ -138,8 +138,14 @@ afterEach(() => {
 
 const images = (run: ProgramRun) => run.resources.filter((r) => r.type === TYPES.buildImage);
 const indexes = (run: ProgramRun) => run.resources.filter((r) => r.type === "docker-build:index:Index");
-type Export = { registry: { names: string[]; push: boolean; pushByDigest?: boolean; annotations: Record<string, string> } };
-const exportOf = (r: DeclaredResource) => (r.inputs["exports"] as Export[])[0]!.registry;
+type Export = { registry: { names?: string[]; push: boolean; pushByDigest?: boolean; annotations: Record<string, string> } };
+/** The one registry export, with the names the image is pushed under (its tags: see src/image/release.ts). */
+const exportOf = (r: DeclaredResource) => {
+  const exports = r.inputs["exports"] as Export[];
+  expect(exports).toHaveLength(1);
+  expect(exports[0]!.registry.names).toBeUndefined();
+  return { ...exports[0]!.registry, names: r.inputs["tags"] as string[] };
+};
 
 describe("build stacks (native runners, one platform each)", () => {
   it.each([
