@@ -145,9 +145,11 @@ describe("opencode-healthcheck", () => {
     expect(r.code).toBe(0);
   });
 
+  // A check that must fail keeps asking until its budget is spent: a short budget (not the default 3 s) keeps the
+  // wait short; the script's answer is the same.
   it("is unhealthy with a wrong password", async () => {
     password = "right";
-    const r = await run(HEALTHCHECK, env({ [AUTH_ENV.password]: "wrong" }));
+    const r = await run(HEALTHCHECK, env({ [AUTH_ENV.password]: "wrong", OPENCODE_HEALTH_BUDGET_MS: "300" }));
     expect(r.code).not.toBe(0);
   });
 
@@ -181,7 +183,7 @@ describe("opencode-healthcheck", () => {
   });
 
   it("is unhealthy when nothing listens", async () => {
-    const r = await run(HEALTHCHECK, { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENCODE_HEALTH_PORT: "1" });
+    const r = await run(HEALTHCHECK, { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENCODE_HEALTH_PORT: "1", OPENCODE_HEALTH_BUDGET_MS: "300" });
     expect(r.code).not.toBe(0);
   });
 });
