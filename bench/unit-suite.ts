@@ -4,9 +4,10 @@
 // one), interleaved (a, b, a, b, ...) so a shared machine's load spreads over every column, and prints per run:
 // vitest's own duration, the wall time, the CPU time of vitest and all its workers and children, the number of tests
 // and failures, and the 1-minute load average before and after. Then the median per checkout and, from the last run
-// of each, the slowest files. CPU time says what the suite costs; wall time what a change waits for on this machine
-// at this load. Comparing two trees: give the other one as a checkout with its own node_modules (a copy, not a symlink:
-// tests/actions/dist.test.ts compares bundles whose comments hold resolved paths).
+// of each, the ten slowest files; with two or more checkouts, all of it again side by side, a column each (before and
+// after a change: `npm run bench:unit -- 3 /tmp/before .`). CPU time says what the suite costs; wall time what a
+// change waits for on this machine at this load. Comparing two trees: give the other one as a checkout with its own
+// node_modules (a copy, not a symlink: tests/actions/dist.test.ts compares bundles whose comments hold resolved paths).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -70,9 +71,34 @@ for (let i = 1; i <= runs; i++) {
     );
   }
 }
+const rel = (dir: string, name: string) => name.slice(dir.length + 1);
+const fileSeconds = (dir: string, report: JsonReport) =>
+  new Map(report.testResults.map((f) => [rel(dir, f.name), (f.endTime - f.startTime) / 1000] as const));
 for (const [dir, rs] of results) {
-  console.log(`\n${dir}: median of ${rs.length}: vitest ${median(rs.map((r) => r.vitest)).toFixed(1)} s, wall ${median(rs.map((r) => r.wall)).toFixed(1)} s, cpu ${median(rs.map((r) => r.cpu)).toFixed(1)} s`);
-  const last = rs.at(-1)!.report;
-  const files = last.testResults.map((f) => ({ name: f.name.slice(dir.length + 1), s: (f.endTime - f.startTime) / 1000 })).sort((a, b) => b.s - a.s);
-  for (const f of files.slice(0, 8)) console.log(`  ${f.s.toFixed(1).padStart(6)} s  ${f.name}`);
+  const m = (pick: (r: Run) => number) => median(rs.map(pick)).toFixed(1);
+  console.log(`\n${dir}: median of ${rs.length}: vitest ${m((r) => r.vitest)} s, wall ${m((r) => r.wall)} s, cpu ${m((r) => r.cpu)} s, load ${m((r) => r.load[0])} -> ${m((r) => r.load[1])}`);
+  const files = [...fileSeconds(dir, rs.at(-1)!.report)].sort((a, b) => b[1] - a[1]);
+  for (const [name, s] of files.slice(0, 10)) console.log(`  ${s.toFixed(1).padStart(6)} s  ${name}`);
+}
+
+// Two or more checkouts: the same figures side by side, one column per checkout (medians; files from each
+// checkout's last run, the union of each one's ten slowest).
+if (checkouts.length > 1) {
+  const cols = checkouts.map((d, i) => `#${i + 1}`);
+  const row = (label: string, cells: string[]) => console.log(`${label.padEnd(52)}${cells.map((c) => c.padStart(9)).join("")}`);
+  console.log("");
+  checkouts.forEach((d, i) => console.log(`${cols[i]}: ${d}`));
+  row("", cols);
+  const med = (pick: (r: Run) => number) => checkouts.map((d) => median(results.get(d)!.map(pick)).toFixed(1));
+  row("vitest duration (s, median)", med((r) => r.vitest));
+  row("wall (s, median)", med((r) => r.wall));
+  row("cpu user+sys (s, median)", med((r) => r.cpu));
+  row("load average before (median)", med((r) => r.load[0]));
+  row("tests (failed)", checkouts.map((d) => `${results.get(d)![0]!.tests} (${Math.max(...results.get(d)!.map((r) => r.failed))})`));
+  const perFile = checkouts.map((d) => fileSeconds(d, results.get(d)!.at(-1)!.report));
+  const slowest = new Set(perFile.flatMap((m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([n]) => n)));
+  row("slowest files (s, last run)", cols);
+  for (const name of [...slowest].sort((a, b) => (perFile[0]!.get(b) ?? 0) - (perFile[0]!.get(a) ?? 0))) {
+    row(`  ${name}`, perFile.map((m) => (m.has(name) ? m.get(name)!.toFixed(1) : "-")));
+  }
 }

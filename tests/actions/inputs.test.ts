@@ -1,11 +1,13 @@
 // The typed input readers: GitHub's INPUT_ naming, defaults, and errors that name the input and what it allows.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { booleanInput, enumInput, listInput, numberInput, requiredInput, stringInput } from "../../actions/lib/inputs.js";
 
-const set = (name: string, value: string) => (process.env[`INPUT_${name.toUpperCase()}`] = value);
+// Inputs are set as the runner sets them, in process.env, and taken back after each test (the worker's environment
+// is shared with the files that run after this one).
+const set = (name: string, value: string) => vi.stubEnv(`INPUT_${name.toUpperCase()}`, value);
 afterEach(() => {
-  for (const key of Object.keys(process.env)) if (key.startsWith("INPUT_")) delete process.env[key];
+  vi.unstubAllEnvs();
 });
 
 describe("inputs", () => {

@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { downloadUrl, installTool, MIRROR_ENV, type ToolSpec } from "../../actions/lib/tool.js";
 import { platformKey } from "../../actions/lib/platform.js";
 import { workDir } from "./support.js";
@@ -32,9 +32,14 @@ let dir: string;
 beforeEach(async () => {
   dir = await workDir();
   requests = [];
-  process.env["RUNNER_TEMP"] = join(dir, "temp");
-  process.env["RUNNER_TOOL_CACHE"] = join(dir, "cache");
-  process.env[MIRROR_ENV] = base;
+  // The runner's directories and the mirror, in process.env as the action finds them; taken back after each test
+  // (the worker's environment is shared with the files that run after this one).
+  vi.stubEnv("RUNNER_TEMP", join(dir, "temp"));
+  vi.stubEnv("RUNNER_TOOL_CACHE", join(dir, "cache"));
+  vi.stubEnv(MIRROR_ENV, base);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
 });
 
 async function tarball(): Promise<Buffer> {

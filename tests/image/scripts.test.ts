@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, IMAGE_PATHS, SANDBOX_PORT, SANDBOX_USER, SELF_TEST_OK, VOLUMES } from "../../src/facts.js";
 import { IMAGE_DIR, loadManifest, runFile } from "./support.js";
@@ -43,19 +43,20 @@ describe("shell scripts", () => {
 });
 
 describe("opencode-selftest", () => {
+  /** What the script itself uses, as this machine's PATH finds it (a shell builtin such as printf has no path). */
+  const realTools = execFileSync("sh", ["-c", "for t in sh jq cat head tr printf; do command -v \"$t\"; done; true"], { encoding: "utf8" })
+    .split("\n")
+    .filter((path) => path.startsWith("/"));
   /** A fake PATH: one stand-in per tool that exits 0 (working) or 1 (broken), plus what the script itself uses. */
   const setup = (tools: { name: string; layer: "runtime" | "full"; works: boolean }[], toolset: string) => {
     const root = mkdtempSync(join(dir, "selftest-"));
     const bin = join(root, "bin");
-    execFileSync("mkdir", ["-p", bin]);
+    mkdirSync(bin);
     for (const t of tools) {
       writeFileSync(join(bin, `fake-${t.name}`), `#!/bin/sh\necho "${t.name} 1.0"\nexit ${t.works ? 0 : 1}\n`);
       chmodSync(join(bin, `fake-${t.name}`), 0o755);
     }
-    for (const real of ["sh", "jq", "cat", "head", "tr", "printf"]) {
-      const path = execFileSync("sh", ["-c", `command -v ${real}`], { encoding: "utf8" }).trim();
-      if (path.startsWith("/")) execFileSync("ln", ["-s", path, join(bin, real)]);
-    }
+    for (const path of realTools) symlinkSync(path, join(bin, basename(path)));
     const manifest = join(root, "tools.json");
     writeFileSync(manifest, JSON.stringify({ tools: tools.map((t) => ({ name: t.name, layer: t.layer, check: `fake-${t.name} --version` })) }));
     const toolsetFile = join(root, "toolset");
@@ -145,9 +146,11 @@ describe("opencode-healthcheck", () => {
     expect(r.code).toBe(0);
   });
 
+  // A check that must fail keeps asking until its budget is spent: a short budget (not the default 3 s) keeps the
+  // wait short; the script's answer is the same.
   it("is unhealthy with a wrong password", async () => {
     password = "right";
-    const r = await run(HEALTHCHECK, env({ [AUTH_ENV.password]: "wrong" }));
+    const r = await run(HEALTHCHECK, env({ [AUTH_ENV.password]: "wrong", OPENCODE_HEALTH_BUDGET_MS: "300" }));
     expect(r.code).not.toBe(0);
   });
 
@@ -181,7 +184,7 @@ describe("opencode-healthcheck", () => {
   });
 
   it("is unhealthy when nothing listens", async () => {
-    const r = await run(HEALTHCHECK, { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENCODE_HEALTH_PORT: "1" });
+    const r = await run(HEALTHCHECK, { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENCODE_HEALTH_PORT: "1", OPENCODE_HEALTH_BUDGET_MS: "300" });
     expect(r.code).not.toBe(0);
   });
 });

@@ -1,6 +1,5 @@
 // scripts/release-notes.ts as the publish workflow runs it (npx tsx, the same flags), on files like the jobs write.
 
-import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,10 +7,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 import { PROJECT_DIR } from "../support/program.js";
+import { runScript } from "../support/scripts.js";
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
-const TSX = join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-const SCRIPT = join(PROJECT_DIR, "scripts", "release-notes.ts");
 
 function files(previousTools: unknown, published: string): string[] {
   const dir = mkdtempSync(join(tmpdir(), "release-notes-"));
@@ -31,11 +29,12 @@ function files(previousTools: unknown, published: string): string[] {
 }
 
 describe("scripts/release-notes.ts", () => {
-  it("writes the notes: digests, and every tool of the current manifest as added against an empty previous one", () => {
-    const out = execFileSync(TSX, [SCRIPT, ...files({ tools: [] }, `docker.io/prizz/opencode-cloud-sandbox@${D("a")}\n`)], {
-      encoding: "utf8",
+  it("writes the notes: digests, and every tool of the current manifest as added against an empty previous one", async () => {
+    const run = await runScript("release-notes", files({ tools: [] }, `docker.io/prizz/opencode-cloud-sandbox@${D("a")}\n`), {
       env: { ...process.env, GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "prizz/opencode-cloud" },
     });
+    expect(run.status, run.stderr).toBe(0);
+    const out = run.stdout;
     const tools = (JSON.parse(readFileSync(join(PROJECT_DIR, "image", "tools.json"), "utf8")) as { tools: { name: string }[] }).tools;
     expect(out.startsWith("## [1.3.0] - 2026-11-24\n")).toBe(true);
     expect(out).toContain(`| \`docker.io/prizz/opencode-cloud-sandbox:1.3.0\` | \`${D("a")}\` |`);
@@ -44,8 +43,8 @@ describe("scripts/release-notes.ts", () => {
     expect(out).toContain("[1.3.0]: https://github.com/prizz/opencode-cloud/compare/v1.2.0...v1.3.0");
   });
 
-  it("refuses a published line that is not image@digest, naming the option", () => {
-    const run = spawnSync(TSX, [SCRIPT, ...files({ tools: [] }, "docker.io/prizz/opencode-cloud-sandbox:latest\n")], { encoding: "utf8" });
+  it("refuses a published line that is not image@digest, naming the option", async () => {
+    const run = await runScript("release-notes", files({ tools: [] }, "docker.io/prizz/opencode-cloud-sandbox:latest\n"));
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^release-notes: --published: "docker.io\/prizz\/opencode-cloud-sandbox:latest" is not image@digest/);
   });

@@ -1,12 +1,9 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
-
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { PLATFORMS } from "../../src/facts.js";
 import { rescanTags, rescanTargets } from "../../src/release/rescan.js";
 import { FakeRegistry, fakeIndex } from "../support/fake-registry.js";
-import { PROJECT_DIR } from "../support/program.js";
+import { runScript } from "../support/scripts.js";
 
 describe("rescan targets", () => {
   it("latest and the newest stable versions, newest first; pre-releases and noise left out", () => {
@@ -35,7 +32,7 @@ describe("scripts/rescan-targets.ts against a registry with its token endpoint",
     const latest = registry.push("prizz/sandbox", "latest", fakeIndex("1.1.0"));
     registry.push("prizz/sandbox", "1.1.0", fakeIndex("1.1.0"));
     const image = `${new URL(registry.url).host}/prizz/sandbox`;
-    const run = await runScript(["--count", "2", "--image", image], "v1.0.0\nv1.1.0\nv1.2.0-rc.1\n");
+    const run = await runScript("rescan-targets", ["--count", "2", "--image", image], { stdin: "v1.0.0\nv1.1.0\nv1.2.0-rc.1\n" });
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
       include: [
@@ -50,23 +47,9 @@ describe("scripts/rescan-targets.ts against a registry with its token endpoint",
 
   it("fails when nothing resolves, and on a bad count", async () => {
     const image = `${new URL(registry.url).host}/prizz/other`;
-    expect((await runScript(["--image", image], "v1.0.0\n")).stderr).toMatch(/^rescan-targets: no published image of .*prizz\/other to rescan/m);
-    const bad = await runScript(["--count", "0", "--image", image], "v1.0.0\n");
+    expect((await runScript("rescan-targets", ["--image", image], { stdin: "v1.0.0\n" })).stderr).toMatch(/^rescan-targets: no published image of .*prizz\/other to rescan/m);
+    const bad = await runScript("rescan-targets", ["--count", "0", "--image", image], { stdin: "v1.0.0\n" });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/--count: "0" is not a count\. Allowed: a whole number from 1\./);
   });
 });
-
-/** Runs the script as the workflow does (tsx, tags on stdin), without blocking the fake registry's event loop. */
-function runScript(args: string[], stdin: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(PROJECT_DIR, "node_modules", ".bin", "tsx"), [join(PROJECT_DIR, "scripts", "rescan-targets.ts"), ...args]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}

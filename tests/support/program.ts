@@ -8,16 +8,15 @@
 // process.
 
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
 import program from "../../index.js";
 import { PROJECT } from "../../src/config/schema.js";
 import type { ImageResolver, ResolvedImage } from "../../src/image/types.js";
 import { formatReference } from "../../src/oci/reference.js";
 import type { ProgramLog } from "../../src/sandbox/log.js";
+import { readYaml } from "./yaml.js";
 
 export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -105,7 +104,7 @@ const isSecure = (value: unknown): value is { secure: string } =>
 
 /** Project defaults from Pulumi.yaml (keys in the project namespace get the `opencode-cloud:` prefix). */
 export function projectDefaults(): Record<string, string> {
-  const project = parseYaml(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> };
+  const project = readYaml(join(PROJECT_DIR, "Pulumi.yaml")) as { config?: Record<string, unknown> };
   const defaults: Record<string, string> = {};
   for (const [key, decl] of Object.entries(project.config ?? {})) {
     const full = key.includes(":") ? key : `${PROJECT}:${key}`;
@@ -121,8 +120,7 @@ export function projectDefaults(): Record<string, string> {
 
 /** A shipped stack file's `config:` section, raw. */
 export function stackFileConfig(stackFile: string): Record<string, unknown> {
-  const text = readFileSync(join(PROJECT_DIR, "stacks", `Pulumi.${stackFile}.yaml`), "utf8");
-  return ((parseYaml(text) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
+  return ((readYaml(join(PROJECT_DIR, "stacks", `Pulumi.${stackFile}.yaml`)) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
 }
 
 /** The config the CLI would hand the program: project defaults, then the stack file, then overrides. */
@@ -238,7 +236,33 @@ export function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
   return run;
 }
 
+/**
+ * The SDK captures stack traces as bookkeeping: one for every promise it makes (runtime/debuggable.js, printed only
+ * when a program leaks promises at exit) and one per resource (Resource.callsites, the source position it sends the
+ * engine, which the mocks ignore). Under vitest each trace is source-mapped frame by frame, which cost half of a
+ * program run's CPU. During a run those two are formatted as V8 does by default, without the source maps (a
+ * promise's only if something reads it); every other stack (an error the program throws, a failing expectation)
+ * goes to vitest's formatter as before.
+ */
+function withPlainSdkTraces<T>(run: () => Promise<T>): Promise<T> {
+  const previous = Error.prepareStackTrace;
+  if (previous === undefined) return run(); // Node's own formatting (outside vitest): left alone
+  Error.prepareStackTrace = (error, frames) => {
+    const top = frames[0]?.getFunctionName();
+    if (top !== "debuggablePromise" && top !== "callsites") return previous(error, frames);
+    const text = () => [String(error), ...frames.map((f) => `    at ${f}`)].join("\n");
+    return top === "callsites" ? text() : { toString: text };
+  };
+  return run().finally(() => {
+    Error.prepareStackTrace = previous;
+  });
+}
+
 async function runOnce(options: RunOptions): Promise<ProgramRun> {
+  return withPlainSdkTraces(() => runOnceTraced(options));
+}
+
+async function runOnceTraced(options: RunOptions): Promise<ProgramRun> {
   const stack = options.stack ?? options.stackFile ?? "test";
   const config = effectiveConfig(options);
   const declared = new Map<string, DeclaredResource>();

