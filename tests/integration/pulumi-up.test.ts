@@ -133,15 +133,28 @@ describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi engi
   });
 });
 
+const sshDir = join(CI_ENV.dir, "sshd");
+const remoteHost = `ssh://${CI_ENV.sshHost.user}@127.0.0.1:${CI_ENV.sshHost.port}`;
+
+/** A key made here, authorized for the remote test host's user; its path. */
+async function authorizedKey(env: NodeJS.ProcessEnv): Promise<string> {
+  const key = join(mkdtempSync(join(tmpdir(), "opencode-cloud-ssh-")), "id_ed25519");
+  expect((await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key], { env })).code).toBe(0);
+  const home = `/home/${CI_ENV.sshHost.user}`;
+  mkdirSync(`${home}/.ssh`, { recursive: true, mode: 0o700 });
+  appendFileSync(`${home}/.ssh/authorized_keys`, readFileSync(`${key}.pub`), { mode: 0o600 });
+  expect((await run("chown", ["-R", `${CI_ENV.sshHost.user}:${CI_ENV.sshHost.user}`, `${home}/.ssh`], { env })).code).toBe(0);
+  return key;
+}
+
 describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on loopback, a key made here)", ({ docker }) => {
   const name = `itr-${process.pid}`;
   const { env } = pulumi!;
-  const sshDir = join(CI_ENV.dir, "sshd");
-  const key = join(mkdtempSync(join(tmpdir(), "opencode-cloud-ssh-")), "id_ed25519");
-  const sshOpts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(sshDir, "known_hosts")}`, "-o", "StrictHostKeyChecking=yes"];
+  let key: string;
+  let sshOpts: string[];
   let port: number;
   const stack = testStack(name, async () => ({
-    "docker:host": `ssh://${CI_ENV.sshHost.user}@127.0.0.1:${CI_ENV.sshHost.port}`,
+    "docker:host": remoteHost,
     "docker:sshOpts": sshOpts,
     [KEY("registries")]: `127.0.0.1:${CI_ENV.registries.dockerHub.port},127.0.0.1:${CI_ENV.registries.ghcr.port}`,
     [KEY("port")]: (port = await freePort()),
@@ -149,11 +162,8 @@ describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on l
   let tunnel: ChildProcess | undefined;
 
   beforeAll(async () => {
-    expect((await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key], { env })).code).toBe(0);
-    const home = `/home/${CI_ENV.sshHost.user}`;
-    mkdirSync(`${home}/.ssh`, { recursive: true, mode: 0o700 });
-    appendFileSync(`${home}/.ssh/authorized_keys`, readFileSync(`${key}.pub`), { mode: 0o600 });
-    expect((await run("chown", ["-R", `${CI_ENV.sshHost.user}:${CI_ENV.sshHost.user}`, `${home}/.ssh`], { env })).code).toBe(0);
+    key = await authorizedKey(env);
+    sshOpts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(sshDir, "known_hosts")}`, "-o", "StrictHostKeyChecking=yes"];
     await stack.create();
   });
   afterAll(async () => {
@@ -173,4 +183,49 @@ describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on l
     tunnel = spawn("ssh", [...sshOpts, "-o", "ExitOnForwardFailure=yes", ...args], { env, stdio: "ignore" });
     await waitForHealthyAnswer(`http://127.0.0.1:${local}`, Date.now(), 30_000, await stack.authorization());
   });
+
+  it("with another key for the host in known_hosts, up and status refuse before logging in: no pull, no credentials sent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "opencode-cloud-hostkey-"));
+    const knownHosts = join(dir, "known_hosts");
+    const hostName = `[127.0.0.1]:${CI_ENV.sshHost.port}`;
+    // sshd logs every login it accepts with the key's fingerprint: the up above logged in with this key.
+    const fingerprint = (await run("ssh-keygen", ["-l", "-f", `${key}.pub`], { env })).output.split(" ")[1]!;
+    const logins = () => readFileSync(join(sshDir, "sshd.log"), "utf8").split("\n").filter((l) => l.startsWith("Accepted publickey") && l.includes(fingerprint)).length;
+    const before = logins();
+    expect(before).toBeGreaterThan(0);
+    // known_hosts names the host with a key made here, not the host's: what an impostor's answer looks like. The
+    // user's ssh defaults otherwise (no StrictHostKeyChecking option): ssh refuses a changed key on its own.
+    const other = join(dir, "other_host_key");
+    expect((await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", other], { env })).code).toBe(0);
+    writeFileSync(knownHosts, `${hostName} ${readFileSync(`${other}.pub`, "utf8").split(" ").slice(0, 2).join(" ")}\n`);
+    const file = join(PROJECT_DIR, "stacks", `Pulumi.${name}.yaml`);
+    const yaml = parseYaml(readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    yaml.config["docker:sshOpts"] = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${knownHosts}`];
+    writeFileSync(file, stringifyYaml(yaml));
+    // A registry credential the pre-flight would hand the engine with its pull, were the host accepted.
+    const probe = `probe-secret-${process.pid}-${Date.now()}`;
+    const upEnv = { ...env, DOCKER_CONFIG: join(dir, "docker") };
+    mkdirSync(upEnv.DOCKER_CONFIG);
+    const auth = Buffer.from(`probe:${probe}`).toString("base64");
+    writeFileSync(join(upEnv.DOCKER_CONFIG, "config.json"), JSON.stringify({ auths: Object.fromEntries(Object.values(CI_ENV.registries).map((r) => [`127.0.0.1:${r.port}`, { auth }])) }));
+    try {
+      for (const command of ["up", "status"]) {
+        const r = await run("npm", ["run", "--silent", command, "--", "--stack", name], { env: upEnv });
+        if (command === "up") console.info(`npm run up with another key for ${hostName} in known_hosts:\n${r.output.trim()}`);
+        expect(r.code, r.output).not.toBe(0);
+        expect(r.output).toContain(`Refused ${remoteHost}: the SSH host key of ${hostName} (it presented SHA256:`);
+        expect(r.output).toContain(`is not the one known_hosts holds for it (${knownHosts} line 1)`);
+        expect(r.output).toContain("nothing reached the engine (no image pull, no registry credentials)");
+        expect(r.output).toContain(`\`ssh-keygen -f "${knownHosts}" -R "${hostName}"\``);
+        expect(r.output).not.toMatch(/Docker answers at|Pulling /);
+        expect(r.output).not.toContain(probe);
+      }
+      expect(logins()).toBe(before);
+    } finally {
+      yaml.config["docker:sshOpts"] = sshOpts;
+      writeFileSync(file, stringifyYaml(yaml));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
