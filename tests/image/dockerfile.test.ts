@@ -152,8 +152,15 @@ describe("the sandbox matches src/facts.ts", () => {
     for (const p of [IMAGE_PATHS.entrypoint, IMAGE_PATHS.healthcheck, IMAGE_PATHS.selfTest]) {
       expect(readImageFile(`rootfs${p}`).startsWith("#!")).toBe(true);
     }
-    expect(steps(final, "COPY").map((s) => s.args)).toContain(`tools.json ${IMAGE_PATHS.toolManifest}`);
-    expect(steps(final, "COPY").map((s) => s.args)).toContain("rootfs/ /");
+    // The files stage gathers them and sets their modes; the sandbox copies its tree to / once.
+    const files = df.stage("files");
+    expect(steps(files, "COPY").map((s) => s.args)).toEqual(["rootfs/ /out/rootfs/", "home/ /out/home/", `tools.json /out/rootfs${IMAGE_PATHS.toolManifest}`]);
+    expect(steps(final, "COPY").map((s) => s.args)).toContain("--from=files /out/rootfs/ /");
+    expect(steps(final, "COPY").map((s) => s.args)).toContain(`--from=files --chown=${SANDBOX_USER.uid}:${SANDBOX_USER.gid} /out/home/ ${SANDBOX_USER.home}/`);
+    const modes = steps(files, "RUN").map((s) => s.args).join(" ");
+    expect(modes).toMatch(/chmod -R a\+rX,go-w \/out\b/);
+    const executables = /chmod 0755 ([^&]*)/.exec(modes)![1]!.trim().split(" ");
+    expect(executables.sort()).toEqual([IMAGE_PATHS.entrypoint, IMAGE_PATHS.healthcheck, IMAGE_PATHS.selfTest, IMAGE_PATHS.syncDefaults].map((p) => `/out/rootfs${p}`).sort());
     expect(steps(final, "RUN").some((s) => s.args.includes(`echo "\${TOOLSET}" >${IMAGE_TOOLSET_FILE}`))).toBe(true);
   });
 

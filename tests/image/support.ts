@@ -74,10 +74,15 @@ export function parseDockerfile(text: string = dockerfileText()): ParsedDockerfi
   };
 }
 
+/** Substitutes the global ARGs (and overrides) in a FROM or --from value. */
+function substituter(df: ParsedDockerfile, args: Record<string, string>): (s: string) => string {
+  const values = new Map([...df.globalArgs].map(([k, v]) => [k, args[k] ?? v ?? ""]));
+  return (s) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => values.get(a ?? b) ?? "");
+}
+
 /** Every stage BuildKit must build for `target`, with global ARGs (and overrides) substituted in FROM lines. */
 export function closure(df: ParsedDockerfile, target: string, args: Record<string, string> = {}): Set<string> {
-  const values = new Map([...df.globalArgs].map(([k, v]) => [k, args[k] ?? v ?? ""]));
-  const subst = (s: string) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => values.get(a ?? b) ?? "");
+  const subst = substituter(df, args);
   const names = new Set(df.stages.map((s) => s.name));
   const seen = new Set<string>();
   const visit = (name: string) => {
@@ -87,6 +92,19 @@ export function closure(df: ParsedDockerfile, target: string, args: Record<strin
   };
   visit(target);
   return seen;
+}
+
+/** The stages whose layers the image of `target` ships: it and its FROM parents, global ARGs substituted. */
+export function shippedStages(df: ParsedDockerfile, target: string, args: Record<string, string> = {}): Stage[] {
+  const subst = substituter(df, args);
+  const names = new Set(df.stages.map((s) => s.name));
+  const chain: Stage[] = [];
+  for (let name = target; names.has(name) && !chain.some((s) => s.name === name); ) {
+    const stage = df.stage(name);
+    chain.push(stage);
+    name = subst(stage.from);
+  }
+  return chain;
 }
 
 /** The words of the first `apt-get install` in a stage (packages only, flags dropped). */

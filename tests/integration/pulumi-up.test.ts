@@ -9,49 +9,16 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { CI_ENV, HEALTH_ROUTE, LABELS } from "../../src/facts.js";
 import { describeOn, realEngine } from "./support/env.js";
-import { basicAuth, createSession, freePort, get, sessionIds, waitForHealthyAnswer } from "./support/opencode.js";
-import { PROJECT_DIR, pulumiEnv, run, stateText, type RunResult } from "./support/pulumi.js";
+import { createSession, freePort, get, sessionIds, waitForHealthyAnswer } from "./support/opencode.js";
+import { loopbackConfig, pulumiEnv, run, stateText, testStack as stackIn, type RunResult } from "./support/pulumi.js";
 
 const engine = await realEngine();
 const pulumi = pulumiEnv();
 const KEY = (k: string) => `opencode-cloud:${k}`;
 
-/**
- * A stack of this test run: stacks/Pulumi.<name>.yaml written from `config`, removed with its resources after.
- * `extraEnv` is what the person running it has beyond the tools (a Docker client config with a BuildKit builder).
- */
-function testStack(name: string, config: () => Promise<Record<string, unknown>>, extraEnv: NodeJS.ProcessEnv = {}) {
-  const file = join(PROJECT_DIR, "stacks", `Pulumi.${name}.yaml`);
-  const env = { ...pulumi!.env, ...extraEnv };
-  const cli = (...args: string[]): Promise<RunResult> => run("pulumi", [...args, "--stack", name, "--non-interactive"], { env });
-  return {
-    /** `npm run <script> -- --stack <name>`, as the README says. */
-    npm: (script: string): Promise<RunResult> => run("npm", ["run", "--silent", script, "--", "--stack", name], { env }),
-    /** `pulumi <args> --stack <name>`. */
-    cli,
-    outputs: async (): Promise<Record<string, unknown>> => JSON.parse((await cli("stack", "output", "--json", "--show-secrets")).output) as Record<string, unknown>,
-    /** The stack's password, as the README says to read it again (`npm run up` generated it on first use). */
-    async password(): Promise<string> {
-      const r = await cli("config", "get", KEY("password"));
-      expect(r.code, r.output).toBe(0);
-      return r.output.trim();
-    },
-    /** Basic auth with the stack's password. */
-    async authorization(): Promise<string> {
-      return basicAuth(await this.password());
-    },
-    async create(): Promise<void> {
-      writeFileSync(file, stringifyYaml({ config: await config() }));
-    },
-    async remove(docker: import("dockerode")): Promise<void> {
-      const volumes = await docker.listVolumes({ filters: { label: [`${LABELS.stack}=${name}`] } });
-      await run("npm", ["run", "--silent", "down", "--", "--stack", name], { env });
-      for (const v of volumes.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
-      await run("pulumi", ["stack", "rm", "--yes", "--force", "--stack", name, "--non-interactive"], { env });
-      rmSync(file, { force: true });
-    },
-  };
-}
+/** A stack of this test run (support/pulumi.ts), in this file's backend; `extraEnv`: what its user has beyond the tools. */
+const testStack = (name: string, config: () => Promise<Record<string, unknown>>, extraEnv: NodeJS.ProcessEnv = {}) =>
+  stackIn(pulumi!, name, config, extraEnv);
 
 const ok = (r: RunResult): RunResult => {
   expect(r.code, r.output).toBe(0);
@@ -62,10 +29,7 @@ describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi engi
   const name = `it-${process.pid}`;
   const { stateDir } = pulumi!;
   let port: number;
-  const stack = testStack(name, async () => {
-    const loopback = parseYaml(readFileSync(join(PROJECT_DIR, "stacks", "Pulumi.loopback.yaml"), "utf8")) as { config: Record<string, unknown> };
-    return { ...loopback.config, [KEY("port")]: (port = await freePort()) };
-  });
+  const stack = testStack(name, async () => ({ ...loopbackConfig(), [KEY("port")]: (port = await freePort()) }));
   const volumesOf = () => docker.listVolumes({ filters: { label: [`${LABELS.stack}=${name}`] } });
   const containerId = async () => (await docker.getContainer(String((await stack.outputs())["containerName"])).inspect()).Id;
   let sessionId: string;
@@ -174,15 +138,28 @@ describeOn(pulumi ? engine : undefined, "imageSource build: docker-build on a re
   });
 });
 
+const sshDir = join(CI_ENV.dir, "sshd");
+const remoteHost = `ssh://${CI_ENV.sshHost.user}@127.0.0.1:${CI_ENV.sshHost.port}`;
+
+/** A key made here, authorized for the remote test host's user; its path. */
+async function authorizedKey(env: NodeJS.ProcessEnv): Promise<string> {
+  const key = join(mkdtempSync(join(tmpdir(), "opencode-cloud-ssh-")), "id_ed25519");
+  expect((await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key], { env })).code).toBe(0);
+  const home = `/home/${CI_ENV.sshHost.user}`;
+  mkdirSync(`${home}/.ssh`, { recursive: true, mode: 0o700 });
+  appendFileSync(`${home}/.ssh/authorized_keys`, readFileSync(`${key}.pub`), { mode: 0o600 });
+  expect((await run("chown", ["-R", `${CI_ENV.sshHost.user}:${CI_ENV.sshHost.user}`, `${home}/.ssh`], { env })).code).toBe(0);
+  return key;
+}
+
 describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on loopback, a key made here)", ({ docker }) => {
   const name = `itr-${process.pid}`;
   const { env } = pulumi!;
-  const sshDir = join(CI_ENV.dir, "sshd");
-  const key = join(mkdtempSync(join(tmpdir(), "opencode-cloud-ssh-")), "id_ed25519");
-  const sshOpts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(sshDir, "known_hosts")}`, "-o", "StrictHostKeyChecking=yes"];
+  let key: string;
+  let sshOpts: string[];
   let port: number;
   const stack = testStack(name, async () => ({
-    "docker:host": `ssh://${CI_ENV.sshHost.user}@127.0.0.1:${CI_ENV.sshHost.port}`,
+    "docker:host": remoteHost,
     "docker:sshOpts": sshOpts,
     [KEY("registries")]: `127.0.0.1:${CI_ENV.registries.dockerHub.port},127.0.0.1:${CI_ENV.registries.ghcr.port}`,
     [KEY("port")]: (port = await freePort()),
@@ -190,11 +167,8 @@ describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on l
   let tunnel: ChildProcess | undefined;
 
   beforeAll(async () => {
-    expect((await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key], { env })).code).toBe(0);
-    const home = `/home/${CI_ENV.sshHost.user}`;
-    mkdirSync(`${home}/.ssh`, { recursive: true, mode: 0o700 });
-    appendFileSync(`${home}/.ssh/authorized_keys`, readFileSync(`${key}.pub`), { mode: 0o600 });
-    expect((await run("chown", ["-R", `${CI_ENV.sshHost.user}:${CI_ENV.sshHost.user}`, `${home}/.ssh`], { env })).code).toBe(0);
+    key = await authorizedKey(env);
+    sshOpts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(sshDir, "known_hosts")}`, "-o", "StrictHostKeyChecking=yes"];
     await stack.create();
   });
   afterAll(async () => {
@@ -214,4 +188,49 @@ describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on l
     tunnel = spawn("ssh", [...sshOpts, "-o", "ExitOnForwardFailure=yes", ...args], { env, stdio: "ignore" });
     await waitForHealthyAnswer(`http://127.0.0.1:${local}`, Date.now(), 30_000, await stack.authorization());
   });
+
+  it("with another key for the host in known_hosts, up and status refuse before logging in: no pull, no credentials sent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "opencode-cloud-hostkey-"));
+    const knownHosts = join(dir, "known_hosts");
+    const hostName = `[127.0.0.1]:${CI_ENV.sshHost.port}`;
+    // sshd logs every login it accepts with the key's fingerprint: the up above logged in with this key.
+    const fingerprint = (await run("ssh-keygen", ["-l", "-f", `${key}.pub`], { env })).output.split(" ")[1]!;
+    const logins = () => readFileSync(join(sshDir, "sshd.log"), "utf8").split("\n").filter((l) => l.startsWith("Accepted publickey") && l.includes(fingerprint)).length;
+    const before = logins();
+    expect(before).toBeGreaterThan(0);
+    // known_hosts names the host with a key made here, not the host's: what an impostor's answer looks like. The
+    // user's ssh defaults otherwise (no StrictHostKeyChecking option): ssh refuses a changed key on its own.
+    const other = join(dir, "other_host_key");
+    expect((await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", other], { env })).code).toBe(0);
+    writeFileSync(knownHosts, `${hostName} ${readFileSync(`${other}.pub`, "utf8").split(" ").slice(0, 2).join(" ")}\n`);
+    const { file } = stack;
+    const yaml = parseYaml(readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    yaml.config["docker:sshOpts"] = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${knownHosts}`];
+    writeFileSync(file, stringifyYaml(yaml));
+    // A registry credential the pre-flight would hand the engine with its pull, were the host accepted.
+    const probe = `probe-secret-${process.pid}-${Date.now()}`;
+    const upEnv = { ...env, DOCKER_CONFIG: join(dir, "docker") };
+    mkdirSync(upEnv.DOCKER_CONFIG);
+    const auth = Buffer.from(`probe:${probe}`).toString("base64");
+    writeFileSync(join(upEnv.DOCKER_CONFIG, "config.json"), JSON.stringify({ auths: Object.fromEntries(Object.values(CI_ENV.registries).map((r) => [`127.0.0.1:${r.port}`, { auth }])) }));
+    try {
+      for (const command of ["up", "status"]) {
+        const r = await run("npm", ["run", "--silent", command, "--", "--stack", name], { env: upEnv });
+        if (command === "up") console.info(`npm run up with another key for ${hostName} in known_hosts:\n${r.output.trim()}`);
+        expect(r.code, r.output).not.toBe(0);
+        expect(r.output).toContain(`Refused ${remoteHost}: the SSH host key of ${hostName} (it presented SHA256:`);
+        expect(r.output).toContain(`is not the one known_hosts holds for it (${knownHosts} line 1)`);
+        expect(r.output).toContain("nothing reached the engine (no image pull, no registry credentials)");
+        expect(r.output).toContain(`\`ssh-keygen -f "${knownHosts}" -R "${hostName}"\``);
+        expect(r.output).not.toMatch(/Docker answers at|Pulling /);
+        expect(r.output).not.toContain(probe);
+      }
+      expect(logins()).toBe(before);
+    } finally {
+      yaml.config["docker:sshOpts"] = sshOpts;
+      writeFileSync(file, stringifyYaml(yaml));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+

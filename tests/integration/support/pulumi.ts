@@ -4,11 +4,16 @@
 // CLI (or one that does not run, or no docker provider beside it) fails the importing test file; elsewhere its
 // suites are skipped with the reason.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type Docker from "dockerode";
+import { expect } from "vitest";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { LABELS } from "../../../src/facts.js";
 import { inCI } from "./env.js";
+import { basicAuth } from "./opencode.js";
 import { toolsEnv } from "./tools-env.js";
 
 export const PROJECT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
@@ -90,4 +95,50 @@ export function stateText(dir: string): string {
     else if (entry.isFile()) text += readFileSync(path, "utf8");
   }
   return text;
+}
+
+const KEY = (k: string) => `opencode-cloud:${k}`;
+
+/** stacks/Pulumi.loopback.yaml's config: the dev stack pulling from the loopback "Docker Hub" and "GHCR". */
+export const loopbackConfig = (): Record<string, unknown> =>
+  (parseYaml(readFileSync(join(PROJECT_DIR, "stacks", "Pulumi.loopback.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+
+/**
+ * A stack of a test run in `pulumi`'s backend: stacks/Pulumi.<name>.yaml written from `config`, driven through
+ * `npm run` and `pulumi` as the README says, removed with its resources after. `extraEnv`: what the person running
+ * it has beyond the tools.
+ */
+export function testStack(pulumi: PulumiEnv, name: string, config: () => Promise<Record<string, unknown>>, extraEnv: NodeJS.ProcessEnv = {}) {
+  const file = join(PROJECT_DIR, "stacks", `Pulumi.${name}.yaml`);
+  const env = { ...pulumi.env, ...extraEnv };
+  const cli = (...args: string[]): Promise<RunResult> => run("pulumi", [...args, "--stack", name, "--non-interactive"], { env });
+  return {
+    /** The stack's config file. */
+    file,
+    /** `npm run <script> -- --stack <name>`, as the README says. */
+    npm: (script: string): Promise<RunResult> => run("npm", ["run", "--silent", script, "--", "--stack", name], { env }),
+    /** `pulumi <args> --stack <name>`. */
+    cli,
+    outputs: async (): Promise<Record<string, unknown>> => JSON.parse((await cli("stack", "output", "--json", "--show-secrets")).output) as Record<string, unknown>,
+    /** The stack's password, as the README says to read it again (`npm run up` generated it on first use). */
+    async password(): Promise<string> {
+      const r = await cli("config", "get", KEY("password"));
+      expect(r.code, r.output).toBe(0);
+      return r.output.trim();
+    },
+    /** Basic auth with the stack's password. */
+    async authorization(): Promise<string> {
+      return basicAuth(await this.password());
+    },
+    async create(): Promise<void> {
+      writeFileSync(file, stringifyYaml({ config: await config() }));
+    },
+    async remove(docker: Docker): Promise<void> {
+      const volumes = await docker.listVolumes({ filters: { label: [`${LABELS.stack}=${name}`] } });
+      await run("npm", ["run", "--silent", "down", "--", "--stack", name], { env });
+      for (const v of volumes.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+      await run("pulumi", ["stack", "rm", "--yes", "--force", "--stack", name, "--non-interactive"], { env });
+      rmSync(file, { force: true });
+    },
+  };
 }

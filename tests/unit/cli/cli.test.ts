@@ -82,6 +82,57 @@ describe("classifyDaemonError", () => {
     expect(check.message).toContain(message);
   });
 
+  describe("on an ssh:// host, from what ssh said", () => {
+    const remote = "ssh://opencode-remote@127.0.0.1:2222";
+    // OpenSSH 9's words (through SshDialAgent's "ssh exited with 255: <stderr>"), as a wrong known_hosts entry makes them.
+    const changed = [
+      "ssh exited with 255: @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+      "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @",
+      "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+      "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!",
+      "The fingerprint for the ED25519 key sent by the remote host is",
+      "SHA256:lJ/eOJnY4fmw/pUGpH5aRnFPLNiHCHwnoOT++rWtT7Q.",
+      "Add correct host key in /home/me/.ssh/known hosts to get rid of this message.",
+      "Offending ED25519 key in /home/me/.ssh/known hosts:7",
+      "  remove with:",
+      '  ssh-keygen -f "/home/me/.ssh/known hosts" -R "[127.0.0.1]:2222"',
+      "Host key for [127.0.0.1]:2222 has changed and you have requested strict checking.",
+      "Host key verification failed.",
+    ].join("\r\n");
+
+    it("a changed host key: refused, naming the host, the key it sent, the known_hosts line and what to do", () => {
+      const check = classifyDaemonError(new Error(changed), remote);
+      expect(check.problem).toBe("ssh-host-key");
+      expect(check.message).toMatch(/^Refused ssh:\/\/opencode-remote@127\.0\.0\.1:2222: the SSH host key of \[127\.0\.0\.1\]:2222 \(it presented SHA256:lJ\/eOJnY4fmw\/pUGpH5aRnFPLNiHCHwnoOT\+\+rWtT7Q\) /);
+      expect(check.message).toContain("(/home/me/.ssh/known hosts line 7)");
+      expect(check.message).toContain("nothing reached the engine (no image pull, no registry credentials)");
+      expect(check.message).toContain('only if it matches, remove the old entry with `ssh-keygen -f "/home/me/.ssh/known hosts" -R "[127.0.0.1]:2222"`');
+      expect(check.message).toContain("connect once with `ssh -p 2222 opencode-remote@127.0.0.1` (with the stack's docker:sshOpts)");
+    });
+
+    it.each([
+      ["ssh exited with 255: Host key verification failed.", "box.example", "ssh://me@box.example", "ssh me@box.example"],
+      ["ssh exited with 255: No ED25519 host key is known for [box]:2200 and you have requested strict checking.\nHost key verification failed.", "[box]:2200", "ssh://box:2200", "ssh -p 2200 box"],
+    ])("an unknown host key (%s): refused, naming %s", (text, host, endpoint, command) => {
+      const check = classifyDaemonError(new Error(text), endpoint);
+      expect(check.problem).toBe("ssh-host-key");
+      expect(check.message).toContain(`Refused ${endpoint}: no SSH host key for ${host} is known`);
+      expect(check.message).toContain(`Connect once with \`${command}\``);
+    });
+
+    it("a refused login says so, not 'permission denied on the Docker socket'", () => {
+      const check = classifyDaemonError(new Error("ssh exited with 255: opencode-remote@127.0.0.1: Permission denied (publickey)."), remote);
+      expect(check.problem).toBe("ssh-auth");
+      expect(check.message).toContain("the SSH host refused the login (Permission denied (publickey))");
+      expect(check.message).toContain("`ssh -p 2222 opencode-remote@127.0.0.1 docker version`");
+    });
+
+    it("leaves other endpoints and other ssh failures to the rules above", () => {
+      expect(classifyDaemonError(new Error("Host key verification failed."), at).problem).toBe("unreachable");
+      expect(classifyDaemonError(new Error("ssh exited with 255: ssh: connect to host box port 22: Connection timed out"), "ssh://box").problem).toBe("unreachable");
+    });
+  });
+
   it("says 'not running' for a socket nobody listens on", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nodocker-"));
     await expect(connectDocker(`unix://${dir}/docker.sock`, {})).rejects.toThrow(`The Docker daemon is not running (nothing answers at unix://${dir}/docker.sock)`);
