@@ -245,4 +245,8 @@ fi
 
 # 9. the Go-built tools: the Pulumi CLI, language host and providers, cosign, trivy, dive (cached by version)
 scripts/ci-env/build-tools.sh || die "building the Pulumi tools failed (the log tail is above)"
+
+# 10. the Kubernetes pieces of the team tier: control plane, kwok, etcd, the provider plugin (cached by version;
+# scripts/ci-env/build-kube.sh; README "Team stack on a real API server")
+scripts/ci-env/build-kube.sh || die "building the Kubernetes pieces failed (scripts/ci-env/build-kube.sh)"
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"
