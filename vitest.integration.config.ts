@@ -5,8 +5,6 @@ import { toolsEnv } from "./tests/integration/support/tools-env.js";
 export default defineConfig({
   test: {
     include: ["tests/integration/**/*.test.ts"],
-    // The team stack through the real engine waits for the Kubernetes provider plugin to build (issue 15).
-    exclude: ["tests/integration/team/engine.test.ts"],
     testTimeout: 600_000,
     hookTimeout: 1_200_000,
     fileParallelism: false,

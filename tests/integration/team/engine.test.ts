@@ -5,7 +5,7 @@
 // a loopback registry. Figures (seconds) are printed, never asserted. Under CI=true a missing piece fails the file.
 
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -94,6 +94,13 @@ describe.skipIf(!kube || cliMissing !== undefined)("the team stack through the r
       KUBECONFIG: cluster.kubeconfig,
     };
     await pulumi("stack", "init", "--secrets-provider", "passphrase");
+    // `stack init` has no --config-file: it writes the stack's file (with the passphrase's salt) under stacks/; move
+    // it beside the state, so the repository's stacks/ stays untouched.
+    const initial = join(PROJECT_DIR, "stacks", `Pulumi.${STACK}.yaml`);
+    if (existsSync(initial)) {
+      copyFileSync(initial, configFile);
+      rmSync(initial);
+    }
     await config("set", "opencode-cloud:mode", "team");
     await config("set", "opencode-cloud:image", `${new URL(registry.url).host}/${repository}`);
     await config("set", "opencode-cloud:imageTag", "1.0.0");
@@ -154,7 +161,9 @@ describe.skipIf(!kube || cliMissing !== undefined)("the team stack through the r
   it("rolls the StatefulSets on an image change, and changes nothing else", async () => {
     await config("set", "opencode-cloud:imageTag", "2.0.0");
     const changed = (await preview()).filter((s) => s.op !== "same");
-    expect(changed.map((s) => `${s.op} ${s.urn.split("::")[2]}`).sort()).toEqual(["update kubernetes:apps/v1:StatefulSet", "update kubernetes:apps/v1:StatefulSet"]);
+    // urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>
+    const described = changed.map((s) => `${s.op} ${s.urn.split("::")[2]!.split("$").pop()} ${s.urn.slice(s.urn.lastIndexOf("::") + 2)}`);
+    expect(described.sort()).toEqual(["update kubernetes:apps/v1:StatefulSet alice-sandbox", "update kubernetes:apps/v1:StatefulSet carol-sandbox"]);
     await up();
     const pod = await cluster.api.get<{ spec: { containers: { image: string }[] } }>("/api/v1/namespaces/opencode-alice/pods/opencode-0");
     expect(pod.spec.containers[0]!.image).toMatch(/@sha256:[0-9a-f]{64}$/);
