@@ -4,7 +4,7 @@
 // Under CI=true a missing piece is a failure; elsewhere the suite is skipped with the reason printed.
 
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -172,6 +172,7 @@ export async function startCluster(pieces: KubePieces, name: string, apiserverPo
     startSeconds,
     stop: async () => {
       await run(pieces.kwokctl, ["delete", "cluster", "--name", name], { env, timeout: 120_000 });
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -112,6 +112,7 @@ describe.skipIf(!kube || cliMissing !== undefined)("the team stack through the r
   afterAll(async () => {
     await cluster?.stop();
     await registry?.stop();
+    rmSync(home, { recursive: true, force: true });
   });
 
   it("brings a team of two up: every pod Ready (kwok), every claim Bound", async () => {
