@@ -14,6 +14,7 @@
 #   9. the Go-built tools (scripts/ci-env/build-tools.sh: tools/README.md)
 #  10. arm64 under QEMU for the release rehearsal: qemu-user-static, binfmt_misc, an arm64 Debian base image
 #  11. the rehearsal's docker-container builder (buildkitd from step 9)
+#  12. the Kubernetes pieces of the team tier (scripts/ci-env/build-kube.sh)
 # Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -378,4 +379,7 @@ rehearsal_builder() {
 }
 rehearsal_builder
 
+# 12. the Kubernetes pieces of the team tier: control plane, kwok, etcd, the provider plugin (cached by version;
+# scripts/ci-env/build-kube.sh; README "Team stack on a real API server")
+scripts/ci-env/build-kube.sh || die "building the Kubernetes pieces failed (scripts/ci-env/build-kube.sh)"
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"

@@ -237,8 +237,17 @@ export const KUBE_TOOLS = {
   cacheDir: `${CI_ENV.toolsDir}/kube`,
   kubernetes: "v1.34.4",
   kwok: "v0.8.0",
-  /** The @pulumi/kubernetes npm package's version; the plugin is built from the provider module at the same tag. */
+  /** The @pulumi/kubernetes npm package's version (and the Go `sdk/v4` module's, which tools/kube/provider requires). */
   provider: "4.25.0",
+  /**
+   * The provider module (`github.com/pulumi/pulumi-kubernetes/provider/v4`) the plugin is built from: the repository
+   * tags no `provider/v4.*` release, and the Go module proxy serves this one pseudo-version (commit f47bc2d6f199,
+   * 2026-01-15), not the commit of the 4.25.0 tag (144dd813d53e, 2026-01-16). The plugin reports this version, so it
+   * is never taken for 4.25.0; the engine runs it from PATH (an ambient plugin) for the SDK's 4.25.0.
+   */
+  providerModule: "v4.0.0-20260115033456-f47bc2d6f199",
+  /** What build-kube.sh writes beside the pieces: their paths, for the team tier (tests/integration/support/kube.ts). */
+  envFile: "env.json",
   /** Debian trixie's etcd-server and etcd-client packages (etcd 3.5), this exact version. */
   etcd: "3.5.16-4",
 } as const;

@@ -5,11 +5,16 @@
 #   kubernetes-<v>/    kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes as a dependency;
 #                      kwokctl checks the cluster with kubectl)
 #   kwok-<v>/          kwok, kwokctl (sigs.k8s.io/kwok)
-#   pulumi-kubernetes-<v>/  pulumi-resource-kubernetes (github.com/pulumi/pulumi-kubernetes/provider/v4)
+#   pulumi-kubernetes-<v>/  pulumi-resource-kubernetes (github.com/pulumi/pulumi-kubernetes/provider/v4 at the
+#                      pseudo-version the proxy serves, KUBE_TOOLS.providerModule, which names it and which it reports)
 #   etcd-<v>/          etcd, etcdctl (Debian trixie's etcd-server/etcd-client, extracted: installing starts a server)
 # Versions come from src/facts.ts (KUBE_TOOLS); each go.mod must require the same one, or the build stops.
+# Then it writes $KUBE_ENV_FILE: every piece's path, and the plugin's directory as `path` (the engine runs the plugin
+# from PATH), in the shape of the Go tools' env.json, which the team tier reads (tests/integration/support/kube.ts).
 # Usage: scripts/ci-env/build-kube.sh [kubernetes|kwok|provider|etcd]...   (default: all); prints the seconds each took.
 set -euo pipefail
+# Go lives in /usr/local/go on these machines; a shell started without a login profile may not have it on PATH.
+command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"; }
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -74,13 +79,16 @@ build_kwok() {
 
 build_provider() {
   local out=$1 dir=tools/kube/provider module=github.com/pulumi/pulumi-kubernetes/provider/v4 src
+  # The version it is and reports: the module's own (semver without the v), never the npm package's.
+  local version=${KUBE_PROVIDER_MODULE#v}
+  require_version "$dir" "$module" "$KUBE_PROVIDER_MODULE"
   require_version "$dir" github.com/pulumi/pulumi-kubernetes/sdk/v4 "v$KUBE_PROVIDER_VERSION"
   src=$(cd "$dir" && go list -m -f '{{.Dir}}' "$module")
   # The upstream main embeds the committed schema with its version set, and the Terraform mapping, both compacted.
-  jq -c --arg v "$KUBE_PROVIDER_VERSION" '.version = $v' "$src/cmd/pulumi-resource-kubernetes/schema.json" \
+  jq -c --arg v "$version" '.version = $v' "$src/cmd/pulumi-resource-kubernetes/schema.json" \
     >"$dir/cmd/pulumi-resource-kubernetes/schema-embed.json"
   jq -c . "$src/cmd/pulumi-resource-kubernetes/terraform-mapping.json" >"$dir/cmd/pulumi-resource-kubernetes/terraform-mapping-embed.json"
-  (cd "$dir" && go build "${GO_FLAGS[@]}" -ldflags "-s -w -X $module/pkg/version.Version=$KUBE_PROVIDER_VERSION" \
+  (cd "$dir" && go build "${GO_FLAGS[@]}" -ldflags "-s -w -X $module/pkg/version.Version=$version" \
     -o "$out/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes)
 }
 
@@ -106,8 +114,25 @@ for piece in "${pieces[@]}"; do
   case $piece in
     kubernetes) cached "kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
     kwok) cached "kwok-$KWOK_VERSION" build_kwok ;;
-    provider) cached "pulumi-kubernetes-$KUBE_PROVIDER_VERSION" build_provider ;;
+    provider) cached "pulumi-kubernetes-$KUBE_PROVIDER_MODULE" build_provider ;;
     etcd) cached "etcd-$ETCD_VERSION" build_etcd ;;
     *) log "unknown piece $piece (kubernetes, kwok, provider, etcd)"; exit 2 ;;
   esac
 done
+
+# What the team tier reads to find the pieces (the same shape as the Go tools' env.json: `path` to put first on
+# PATH, `env` to add), written whatever was built this time; the tier checks that each file is there.
+k8s=$KUBE_CACHE/kubernetes-$KUBERNETES_VERSION kwok=$KUBE_CACHE/kwok-$KWOK_VERSION
+plugin=$KUBE_CACHE/pulumi-kubernetes-$KUBE_PROVIDER_MODULE
+mkdir -p "$KUBE_CACHE"
+jq -n --arg k8s "$k8s" --arg kwok "$kwok" --arg etcd "$KUBE_CACHE/etcd-$ETCD_VERSION" --arg plugin "$plugin" '{
+  path: $plugin,
+  env: {},
+  pieces: {
+    kubeApiserver: "\($k8s)/kube-apiserver", kubeControllerManager: "\($k8s)/kube-controller-manager",
+    kubeScheduler: "\($k8s)/kube-scheduler", kubectl: "\($k8s)/kubectl", etcd: "\($etcd)/etcd",
+    kwok: "\($kwok)/kwok", kwokctl: "\($kwok)/kwokctl", providerPlugin: "\($plugin)/pulumi-resource-kubernetes"
+  }
+}' >"$KUBE_ENV_FILE.tmp"
+mv "$KUBE_ENV_FILE.tmp" "$KUBE_ENV_FILE"
+log "paths for the team tier in $KUBE_ENV_FILE"

@@ -33,6 +33,8 @@ const vars: Record<string, string | number> = {
   KUBERNETES_VERSION: KUBE_TOOLS.kubernetes,
   KWOK_VERSION: KUBE_TOOLS.kwok,
   KUBE_PROVIDER_VERSION: KUBE_TOOLS.provider,
+  KUBE_PROVIDER_MODULE: KUBE_TOOLS.providerModule,
+  KUBE_ENV_FILE: `${KUBE_TOOLS.cacheDir}/${KUBE_TOOLS.envFile}`,
   ETCD_VERSION: KUBE_TOOLS.etcd,
 };
 

@@ -195,20 +195,24 @@ export function serviceManifest(stack: string, member: TeamMember): k8s.core.v1.
  * Ingress to the sandbox only from the entry point: the ingress controller's namespace when the member has a host,
  * nobody otherwise (`kubectl port-forward` enters through the kubelet, which the policy does not govern). Egress
  * stays open: opencode reaches model APIs and package registries.
+ * Admitting nobody leaves `ingress` out rather than `[]` (the same policy): the API server stores an empty list as
+ * none, so every server-side apply of `[]` wrote the object again (a new generation each time, seen on a real one).
  */
 export function networkPolicyManifest(stack: string, member: TeamMember, ingressNamespace: string | undefined): k8s.networking.v1.NetworkPolicyArgs {
   const admitted =
     member.host !== undefined && ingressNamespace !== undefined
-      ? [
-          {
-            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } } }],
-            ports: [{ port: SANDBOX_PORT, protocol: "TCP" }],
-          },
-        ]
-      : [];
+      ? {
+          ingress: [
+            {
+              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressNamespace } } }],
+              ports: [{ port: SANDBOX_PORT, protocol: "TCP" }],
+            },
+          ],
+        }
+      : {};
   return {
     metadata: { name: MEMBER_OBJECTS.networkPolicy, namespace: member.namespace, labels: memberLabels(stack, member.name) },
-    spec: { podSelector: { matchLabels: selectorLabels(member.name) }, policyTypes: ["Ingress"], ingress: admitted },
+    spec: { podSelector: { matchLabels: selectorLabels(member.name) }, policyTypes: ["Ingress"], ...admitted },
   };
 }
 

@@ -1,9 +1,12 @@
 // The team tier's helpers that need no cluster: REST paths from Pulumi type tokens, the kwokctl configuration.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { KUBE_TOOLS } from "../../src/facts.js";
 import { K8S } from "../support/team.js";
-import { declaredObject, kubePieces, kwokctlConfig, objectPath } from "./support/kube.js";
+import { declaredObject, kwokctlConfig, missingPieces, objectPath, type KubePieces } from "./support/kube.js";
 
 describe("declaredObject and objectPath", () => {
   it.each([
@@ -24,18 +27,42 @@ describe("declaredObject and objectPath", () => {
   });
 });
 
+const PIECES_AT = (dir: string): KubePieces => ({
+  kubeApiserver: `${dir}/kube-apiserver`,
+  kubeControllerManager: `${dir}/kube-controller-manager`,
+  kubeScheduler: `${dir}/kube-scheduler`,
+  kubectl: `${dir}/kubectl`,
+  etcd: `${dir}/etcd`,
+  kwok: `${dir}/kwok`,
+  kwokctl: `${dir}/kwokctl`,
+  providerPlugin: `${dir}/pulumi-resource-kubernetes`,
+});
+
 it("configures kwokctl for our binaries on loopback, downloading nothing", () => {
-  const pieces = kubePieces("/cache");
+  const pieces = PIECES_AT("/cache");
   const config = parse(kwokctlConfig(pieces, 32123)) as { options: Record<string, unknown> };
   expect(config.options).toMatchObject({
     runtime: "binary",
     bindAddress: "127.0.0.1",
     kubeApiserverPort: 32123,
     kubeVersion: KUBE_TOOLS.kubernetes,
-    kubeApiserverBinary: `/cache/kubernetes-${KUBE_TOOLS.kubernetes}/kube-apiserver`,
-    kubectlBinary: `/cache/kubernetes-${KUBE_TOOLS.kubernetes}/kubectl`,
-    etcdBinary: `/cache/etcd-${KUBE_TOOLS.etcd}/etcd`,
-    kwokControllerBinary: `/cache/kwok-${KUBE_TOOLS.kwok}/kwok`,
+    kubeApiserverBinary: pieces.kubeApiserver,
+    kubeControllerManagerBinary: pieces.kubeControllerManager,
+    kubeSchedulerBinary: pieces.kubeScheduler,
+    kubectlBinary: pieces.kubectl,
+    etcdBinary: pieces.etcd,
+    kwokControllerBinary: pieces.kwok,
   });
   for (const value of Object.values(config.options)) expect(String(value)).not.toMatch(/^https?:/);
+});
+
+it("names every piece that is not built, or not in the env file, with the builder", () => {
+  const dir = mkdtempSync(join(tmpdir(), "opencode-kube-pieces-"));
+  const pieces = PIECES_AT(dir);
+  writeFileSync(pieces.kubectl, "");
+  const { kubectl: _, ...named } = pieces;
+  const missing = missingPieces({ ...named, etcd: undefined } as Partial<KubePieces>);
+  expect(missing.map((m) => m.split(" ")[0])).toEqual(["kubeApiserver", "kubeControllerManager", "kubeScheduler", "kubectl", "etcd", "kwok", "kwokctl", "providerPlugin"]);
+  expect(missing.find((m) => m.startsWith("etcd"))).toMatch(/not in .*env\.json; run scripts\/ci-env\/build-kube\.sh/);
+  expect(missingPieces(pieces).map((m) => m.split(" ")[0])).not.toContain("kubectl");
 });

@@ -4,36 +4,34 @@
 // Under CI=true a missing piece is a failure; elsewhere the suite is skipped with the reason printed.
 
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml, stringify } from "yaml";
 import { KUBE_TOOLS } from "../../../src/facts.js";
-import { inCI } from "./env.js";
+import { readToolsEnvFile, toolsEnvOf, type ToolsEnvFile } from "./tools-env.js";
 
 const run = promisify(execFile);
 
-/** Where each piece of the cluster lands (the same directory names build-kube.sh writes). */
-export function kubePieces(cache: string = KUBE_TOOLS.cacheDir) {
-  const k8s = join(cache, `kubernetes-${KUBE_TOOLS.kubernetes}`);
-  const kwok = join(cache, `kwok-${KUBE_TOOLS.kwok}`);
-  return {
-    kubeApiserver: join(k8s, "kube-apiserver"),
-    kubeControllerManager: join(k8s, "kube-controller-manager"),
-    kubeScheduler: join(k8s, "kube-scheduler"),
-    kubectl: join(k8s, "kubectl"),
-    etcd: join(cache, `etcd-${KUBE_TOOLS.etcd}`, "etcd"),
-    kwok: join(kwok, "kwok"),
-    kwokctl: join(kwok, "kwokctl"),
-  };
+/** What build-kube.sh writes to KUBE_TOOLS.envFile: the plugin's directory as `path`, and every piece's path. */
+export interface KubeEnvFile extends ToolsEnvFile {
+  pieces: KubePieces;
 }
-
-/** The Pulumi Kubernetes provider plugin built at the npm package's version (for runs through the real engine). */
-export const providerPlugin = (cache: string = KUBE_TOOLS.cacheDir): string =>
-  join(cache, `pulumi-kubernetes-${KUBE_TOOLS.provider}`, "pulumi-resource-kubernetes");
-export type KubePieces = ReturnType<typeof kubePieces>;
+export interface KubePieces {
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kubectl: string;
+  etcd: string;
+  kwok: string;
+  kwokctl: string;
+  /** The Pulumi Kubernetes provider plugin (for runs through the real engine, from PATH). */
+  providerPlugin: string;
+}
+export const KUBE_ENV_FILE = join(KUBE_TOOLS.cacheDir, KUBE_TOOLS.envFile);
+const PIECES: readonly (keyof KubePieces)[] = ["kubeApiserver", "kubeControllerManager", "kubeScheduler", "kubectl", "etcd", "kwok", "kwokctl", "providerPlugin"];
 
 /** The kwokctl configuration: the binary runtime with our binaries only (nothing downloaded), on loopback. */
 export function kwokctlConfig(pieces: KubePieces, apiserverPort: number): string {
@@ -56,20 +54,24 @@ export function kwokctlConfig(pieces: KubePieces, apiserverPort: number): string
   });
 }
 
-/** The pieces that are not built yet, each with the command that builds it. */
-export function missingPieces(pieces: KubePieces = kubePieces()): string[] {
-  return Object.entries(pieces)
-    .filter(([, path]) => !existsSync(path))
-    .map(([name, path]) => `${name} (${path}; run scripts/ci-env/build-kube.sh)`);
+/** The pieces that are not built yet (or that the env file does not name), each with the command that builds it. */
+export function missingPieces(pieces: Partial<KubePieces>): string[] {
+  return PIECES.filter((name) => !pieces[name] || !existsSync(pieces[name])).map(
+    (name) => `${name} (${pieces[name] ?? `not in ${KUBE_ENV_FILE}`}; run scripts/ci-env/build-kube.sh)`,
+  );
 }
 
-/** The cluster's pieces, or undefined (outside CI only) when some are missing; under CI=true throws instead. */
-export function kubeEnvironment(): KubePieces | undefined {
-  const pieces = kubePieces();
-  const missing = missingPieces(pieces);
-  if (missing.length === 0) return pieces;
+/**
+ * The cluster's pieces and the environment that puts the provider plugin on PATH, or undefined (outside CI only)
+ * when some are missing; under CI=true throws instead.
+ */
+export function kubeEnvironment(current: NodeJS.ProcessEnv = process.env): { pieces: KubePieces; env: Record<string, string> } | undefined {
+  const file = readToolsEnvFile<KubeEnvFile>(KUBE_ENV_FILE, "scripts/ci-env/build-kube.sh", "team tier", current);
+  if (!file) return undefined;
+  const missing = missingPieces(file.pieces ?? {});
+  if (missing.length === 0) return { pieces: file.pieces, env: toolsEnvOf(file, current) };
   const why = `missing Kubernetes pieces: ${missing.join(", ")}`;
-  if (inCI) throw new Error(`team tier under CI=true: ${why}`);
+  if (current.CI === "true") throw new Error(`team tier under CI=true: ${why}`);
   console.warn(`team tier skipped: ${why}`);
   return undefined;
 }
@@ -157,7 +159,8 @@ export async function startCluster(pieces: KubePieces, name: string, apiserverPo
   const config = join(dir, "kwok.yaml");
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(config, kwokctlConfig(pieces, apiserverPort));
-  const env = { ...process.env, KWOK_WORKDIR: join(dir, "work") };
+  // kwokctl runs the first kubectl on PATH before the configured one: ours first.
+  const env = { ...process.env, KWOK_WORKDIR: join(dir, "work"), PATH: [dirname(pieces.kubectl), process.env.PATH ?? ""].join(delimiter) };
   const started = Date.now();
   await run(pieces.kwokctl, ["create", "cluster", "--name", name, "--config", config, "--kubeconfig", kubeconfig, "--wait", "3m"], { env, timeout: 300_000 });
   const startSeconds = (Date.now() - started) / 1000;
@@ -169,6 +172,7 @@ export async function startCluster(pieces: KubePieces, name: string, apiserverPo
     startSeconds,
     stop: async () => {
       await run(pieces.kwokctl, ["delete", "cluster", "--name", name], { env, timeout: 120_000 });
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -12,7 +12,7 @@ import { K8S, teamOverrides, type MemberEntry } from "../../support/team.js";
 import { declaredObject, kubeEnvironment, objectPath, staticVolumes, startCluster, waitFor, type Cluster, type KubeObject } from "../support/kube.js";
 import { freePort } from "../support/opencode.js";
 
-const pieces = kubeEnvironment();
+const kube = kubeEnvironment();
 const STORAGE_CLASS = "opencode-static";
 const FIELD_MANAGER = "opencode-cloud-team-test";
 /** Apply order: what the others live in or mount first. */
@@ -29,7 +29,7 @@ const objects = (run: ProgramRun, member?: string): { name: string; retain: bool
 
 type Obj = { metadata: { uid: string; resourceVersion: string }; status?: Record<string, unknown>; spec?: Record<string, unknown> };
 
-describe.skipIf(!pieces)("the team stack on a real API server (kwok nodes)", () => {
+describe.skipIf(!kube)("the team stack on a real API server (kwok nodes)", () => {
   let cluster: Cluster;
   const apply = async (run: ProgramRun, member?: string) => {
     for (const { object } of objects(run, member)) await cluster.api.apply(object, FIELD_MANAGER);
@@ -59,7 +59,7 @@ describe.skipIf(!pieces)("the team stack on a real API server (kwok nodes)", () 
     );
 
   beforeAll(async () => {
-    cluster = await startCluster(pieces!, `opencode-team-${process.pid}`, await freePort(), 2);
+    cluster = await startCluster(kube!.pieces, `opencode-team-${process.pid}`, await freePort(), 2);
     console.log(`[team] cluster up in ${cluster.startSeconds.toFixed(1)} s`);
     await staticVolumes(cluster.api, STORAGE_CLASS, 12, "20Gi");
   });
@@ -74,7 +74,10 @@ describe.skipIf(!pieces)("the team stack on a real API server (kwok nodes)", () 
     await Promise.all(["alice", "bob"].map((m) => claimsBound(m)));
     console.log(`[team] team of two Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const pod = await cluster.api.get<{ spec: { nodeName?: string; securityContext: Record<string, unknown> } }>("/api/v1/namespaces/opencode-alice/pods/opencode-0");
-    expect(pod.spec.nodeName).toMatch(/^kwok-node-/);
+    const nodes = await cluster.api.get<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>("/api/v1/nodes");
+    const kwokNodes = nodes.items.filter((n) => n.metadata.annotations?.["kwok.x-k8s.io/node"] === "fake").map((n) => n.metadata.name);
+    expect(kwokNodes).toHaveLength(2);
+    expect(kwokNodes).toContain(pod.spec.nodeName);
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, fsGroup: 1000 });
   });
 

@@ -5,9 +5,9 @@
 // a loopback registry. Figures (seconds) are printed, never asserted. Under CI=true a missing piece fails the file.
 
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_NAMES, PULUMI_OFFLINE_ENV, VOLUME_KINDS } from "../../../src/facts.js";
@@ -17,12 +17,14 @@ import { FakeRegistry, fakeIndex } from "../../support/fake-registry.js";
 import { PROJECT_DIR } from "../../support/program.js";
 import { TEAM_SEED } from "../../support/team.js";
 import { inCI } from "../support/env.js";
-import { kubeEnvironment, providerPlugin, staticVolumes, startCluster, waitFor, type Cluster } from "../support/kube.js";
+import { kubeEnvironment, staticVolumes, startCluster, waitFor, type Cluster } from "../support/kube.js";
 import { freePort } from "../support/opencode.js";
 
 const exec = promisify(execFile);
 const STACK = "team-it";
 const STORAGE_CLASS = "opencode-static";
+
+const kube = kubeEnvironment();
 
 /** `pulumi` and its Node.js language host on PATH (scripts/ci-env/build-tools.sh links them into the tools' bin
  * directory, which vitest.integration.config.ts puts first on PATH). */
@@ -35,7 +37,6 @@ async function pulumiCli(): Promise<string | undefined> {
       missing.push(`${bin} is not on PATH (scripts/ci-env.sh builds it)`);
     }
   }
-  if (!existsSync(providerPlugin())) missing.push(`${providerPlugin()} is missing (scripts/ci-env/build-kube.sh)`);
   if (missing.length === 0) return undefined;
   const why = missing.join("; ");
   if (inCI) throw new Error(`team engine tier under CI=true: ${why}`);
@@ -43,7 +44,6 @@ async function pulumiCli(): Promise<string | undefined> {
   return why;
 }
 
-const pieces = kubeEnvironment();
 const cliMissing = await pulumiCli();
 
 interface PreviewStep {
@@ -51,7 +51,7 @@ interface PreviewStep {
   urn: string;
 }
 
-describe.skipIf(!pieces || cliMissing !== undefined)("the team stack through the real Pulumi engine", () => {
+describe.skipIf(!kube || cliMissing !== undefined)("the team stack through the real Pulumi engine", () => {
   let cluster: Cluster;
   let registry: FakeRegistry;
   const home = mkdtempSync(join(tmpdir(), "opencode-team-pulumi-"));
@@ -81,11 +81,12 @@ describe.skipIf(!pieces || cliMissing !== undefined)("the team stack through the
     registry = await new FakeRegistry("registry.docker.io").start();
     registry.push(repository, "1.0.0", fakeIndex("one"));
     registry.push(repository, "2.0.0", fakeIndex("two"));
-    cluster = await startCluster(pieces!, `opencode-engine-${process.pid}`, await freePort(), 2);
+    cluster = await startCluster(kube!.pieces, `opencode-engine-${process.pid}`, await freePort(), 2);
     await staticVolumes(cluster.api, STORAGE_CLASS, 12, "20Gi");
     env = {
       ...process.env,
-      PATH: [dirname(providerPlugin()), process.env.PATH ?? ""].join(delimiter),
+      // The provider plugin first on PATH: the engine runs it for the SDK's 4.25.0 (tools/README.md, kube).
+      ...kube!.env,
       PULUMI_HOME: join(home, ".pulumi"),
       PULUMI_BACKEND_URL: `file://${home}`,
       PULUMI_CONFIG_PASSPHRASE: "team-engine-test",
@@ -93,6 +94,13 @@ describe.skipIf(!pieces || cliMissing !== undefined)("the team stack through the
       KUBECONFIG: cluster.kubeconfig,
     };
     await pulumi("stack", "init", "--secrets-provider", "passphrase");
+    // `stack init` has no --config-file: it writes the stack's file (with the passphrase's salt) under stacks/; move
+    // it beside the state, so the repository's stacks/ stays untouched.
+    const initial = join(PROJECT_DIR, "stacks", `Pulumi.${STACK}.yaml`);
+    if (existsSync(initial)) {
+      copyFileSync(initial, configFile);
+      rmSync(initial);
+    }
     await config("set", "opencode-cloud:mode", "team");
     await config("set", "opencode-cloud:image", `${new URL(registry.url).host}/${repository}`);
     await config("set", "opencode-cloud:imageTag", "1.0.0");
@@ -104,6 +112,7 @@ describe.skipIf(!pieces || cliMissing !== undefined)("the team stack through the
   afterAll(async () => {
     await cluster?.stop();
     await registry?.stop();
+    rmSync(home, { recursive: true, force: true });
   });
 
   it("brings a team of two up: every pod Ready (kwok), every claim Bound", async () => {
@@ -153,7 +162,9 @@ describe.skipIf(!pieces || cliMissing !== undefined)("the team stack through the
   it("rolls the StatefulSets on an image change, and changes nothing else", async () => {
     await config("set", "opencode-cloud:imageTag", "2.0.0");
     const changed = (await preview()).filter((s) => s.op !== "same");
-    expect(changed.map((s) => `${s.op} ${s.urn.split("::")[2]}`).sort()).toEqual(["update kubernetes:apps/v1:StatefulSet", "update kubernetes:apps/v1:StatefulSet"]);
+    // urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>
+    const described = changed.map((s) => `${s.op} ${s.urn.split("::")[2]!.split("$").pop()} ${s.urn.slice(s.urn.lastIndexOf("::") + 2)}`);
+    expect(described.sort()).toEqual(["update kubernetes:apps/v1:StatefulSet alice-sandbox", "update kubernetes:apps/v1:StatefulSet carol-sandbox"]);
     await up();
     const pod = await cluster.api.get<{ spec: { containers: { image: string }[] } }>("/api/v1/namespaces/opencode-alice/pods/opencode-0");
     expect(pod.spec.containers[0]!.image).toMatch(/@sha256:[0-9a-f]{64}$/);

@@ -98,7 +98,7 @@ describe("a team of two", () => {
     const service = run.resources.find((r) => r.name === "alice-service")!;
     expect(service.inputs["spec"]).toMatchObject({ type: "ClusterIP", ports: [{ port: SANDBOX_PORT, targetPort: "http" }] });
     const policy = run.resources.find((r) => r.name === "alice-network")!;
-    expect(policy.inputs["spec"]).toMatchObject({ policyTypes: ["Ingress"], ingress: [] });
+    expect(policy.inputs["spec"]).toEqual({ podSelector: { matchLabels: { "app.kubernetes.io/name": expect.any(String), "app.kubernetes.io/instance": "alice" } }, policyTypes: ["Ingress"] });
     expect(run.resources.filter((r) => r.type === K8S.ingress)).toEqual([]);
   });
 
@@ -187,7 +187,7 @@ describe("changing the team", () => {
     expect(run.resources.find((r) => r.name === "alice-network")!.inputs["spec"]).toMatchObject({
       ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ port: SANDBOX_PORT, protocol: "TCP" }] }],
     });
-    expect(run.resources.find((r) => r.name === "bob-network")!.inputs["spec"]).toMatchObject({ ingress: [] });
+    expect(run.resources.find((r) => r.name === "bob-network")!.inputs["spec"]).not.toHaveProperty("ingress");
     expect((run.outputs["members"] as Record<string, { url: string; portForward: string }>)["alice"]).toMatchObject({ url: "https://alice.dev.example.com", portForward: "" });
   });
 });
