@@ -115,6 +115,9 @@ const warn = (outputs: Record<string, unknown>) => {
     warnings.push(w);
   }
 };
+/** Whether this machine builds and runs `platform` under emulation (QEMU) rather than natively. */
+const emulated = (platform: Platform): boolean => platform.split("/")[1] !== (process.arch === "x64" ? "amd64" : process.arch);
+
 async function stage<T>(name: string, body: () => Promise<T>, note: (value: T) => string = () => ""): Promise<T> {
   console.log(`\n== ${name}`);
   const started = Date.now();
@@ -235,7 +238,7 @@ async function main(): Promise<number> {
   for (const job of jobs.filter((j) => j.id.startsWith("build-"))) {
     const platform = input.platforms.find((p) => job.id === `build-${p.split("/")[1]}`)!;
     const handOff = await stage(
-      `${job.id} (${job.stack}${platform === "linux/arm64" && process.arch !== "arm64" ? ", QEMU" : ""})`,
+      `${job.id} (${job.stack}${emulated(platform) ? ", QEMU" : ""})`,
       async () => {
         const { outputs, result } = await pulumiJob(job, env, work, runTag);
         if (result.code !== 0) throw new Error(`pulumi up of ${job.stack} failed (exit ${result.code})`);
@@ -256,8 +259,15 @@ async function main(): Promise<number> {
     const [registry, refs] = Object.entries(build.digests).find(([, d]) => d?.[build.platform]) ?? [];
     if (!registry || !refs) throw new Error(`no registry took the ${build.platform} build`);
     const ref = `${input.registries[registry as RegistryKey]}/${input.repository}@${build.digest}`;
+    if (emulated(build.platform)) {
+      // Measured: the arm64 image stops at once under QEMU user mode, "[FATAL tini (1)] PR_SET_CHILD_SUBREAPER is
+      // unavailable on this platform" (the image's tini is a subreaper, TINI_SUBREAPER, beside docker's --init).
+      // publish.yml smoke-tests each platform on a native runner; here the emulated one is said to be left out.
+      console.log(`\n== verify: smoke test of ${build.platform}: left out (QEMU user mode lacks PR_SET_CHILD_SUBREAPER, which the image's tini needs; publish.yml runs it on a native ${build.platform} runner)`);
+      continue;
+    }
     await stage(
-      `verify: smoke test of ${build.platform}${build.platform === "linux/arm64" && process.arch !== "arm64" ? " (QEMU)" : ""}`,
+      `verify: smoke test of ${build.platform}`,
       async () => {
         const dir = mkdtempSync(join(work, "smoke-"));
         const password = randomBytes(18).toString("base64url");
