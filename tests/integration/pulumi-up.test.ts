@@ -2,67 +2,23 @@
 // against the loopback "Docker Hub" and "GHCR" (stacks/Pulumi.loopback.yaml), a no-op, a replacement, `down` and
 // `up` again, a registry fallback, secrets kept out of state and output. Each step builds on the one before.
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { CI_ENV, HEALTH_ROUTE, LABELS } from "../../src/facts.js";
 import { describeOn, realEngine } from "./support/env.js";
-import { basicAuth, createSession, freePort, get, sessionIds, waitForHealthyAnswer } from "./support/opencode.js";
-import { PROJECT_DIR, pulumiEnv, run, stateText, type RunResult } from "./support/pulumi.js";
+import { createSession, freePort, get, sessionIds, waitForHealthyAnswer } from "./support/opencode.js";
+import { KEY, loopbackConfig, ok, pulumiEnv, run, stateText, testStack } from "./support/pulumi.js";
 
 const engine = await realEngine();
 const pulumi = pulumiEnv();
-const KEY = (k: string) => `opencode-cloud:${k}`;
-
-/** A stack of this test run: stacks/Pulumi.<name>.yaml written from `config`, removed with its resources after. */
-function testStack(name: string, config: () => Promise<Record<string, unknown>>) {
-  const file = join(PROJECT_DIR, "stacks", `Pulumi.${name}.yaml`);
-  const { env } = pulumi!;
-  const cli = (...args: string[]): Promise<RunResult> => run("pulumi", [...args, "--stack", name, "--non-interactive"], { env });
-  return {
-    /** `npm run <script> -- --stack <name>`, as the README says. */
-    npm: (script: string): Promise<RunResult> => run("npm", ["run", "--silent", script, "--", "--stack", name], { env }),
-    /** `pulumi <args> --stack <name>`. */
-    cli,
-    outputs: async (): Promise<Record<string, unknown>> => JSON.parse((await cli("stack", "output", "--json", "--show-secrets")).output) as Record<string, unknown>,
-    /** The stack's password, as the README says to read it again (`npm run up` generated it on first use). */
-    async password(): Promise<string> {
-      const r = await cli("config", "get", KEY("password"));
-      expect(r.code, r.output).toBe(0);
-      return r.output.trim();
-    },
-    /** Basic auth with the stack's password. */
-    async authorization(): Promise<string> {
-      return basicAuth(await this.password());
-    },
-    async create(): Promise<void> {
-      writeFileSync(file, stringifyYaml({ config: await config() }));
-    },
-    async remove(docker: import("dockerode")): Promise<void> {
-      const volumes = await docker.listVolumes({ filters: { label: [`${LABELS.stack}=${name}`] } });
-      await run("npm", ["run", "--silent", "down", "--", "--stack", name], { env });
-      for (const v of volumes.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
-      await run("pulumi", ["stack", "rm", "--yes", "--force", "--stack", name, "--non-interactive"], { env });
-      rmSync(file, { force: true });
-    },
-  };
-}
-
-const ok = (r: RunResult): RunResult => {
-  expect(r.code, r.output).toBe(0);
-  return r;
-};
 
 describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi engine (loopback registries)", ({ docker }) => {
   const name = `it-${process.pid}`;
   const { stateDir } = pulumi!;
   let port: number;
-  const stack = testStack(name, async () => {
-    const loopback = parseYaml(readFileSync(join(PROJECT_DIR, "stacks", "Pulumi.loopback.yaml"), "utf8")) as { config: Record<string, unknown> };
-    return { ...loopback.config, [KEY("port")]: (port = await freePort()) };
-  });
+  const stack = testStack(pulumi!, name, async () => ({ ...loopbackConfig(), [KEY("port")]: (port = await freePort()) }));
   const volumesOf = () => docker.listVolumes({ filters: { label: [`${LABELS.stack}=${name}`] } });
   const containerId = async () => (await docker.getContainer(String((await stack.outputs())["containerName"])).inspect()).Id;
   let sessionId: string;
@@ -140,7 +96,7 @@ describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on l
   const key = join(mkdtempSync(join(tmpdir(), "opencode-cloud-ssh-")), "id_ed25519");
   const sshOpts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(sshDir, "known_hosts")}`, "-o", "StrictHostKeyChecking=yes"];
   let port: number;
-  const stack = testStack(name, async () => ({
+  const stack = testStack(pulumi!, name, async () => ({
     "docker:host": `ssh://${CI_ENV.sshHost.user}@127.0.0.1:${CI_ENV.sshHost.port}`,
     "docker:sshOpts": sshOpts,
     [KEY("registries")]: `127.0.0.1:${CI_ENV.registries.dockerHub.port},127.0.0.1:${CI_ENV.registries.ghcr.port}`,
