@@ -12,6 +12,8 @@
 #   7. a remote Docker host over SSH: sshd on loopback and a user of the docker group (the remote stack's path)
 #   8. chromium for the browser test (driven by playwright-core)
 #   9. the Go-built tools (scripts/ci-env/build-tools.sh: tools/README.md)
+#  10. arm64 under QEMU for the release rehearsal: qemu-user-static, binfmt_misc, an arm64 Debian base image
+#  11. the rehearsal's docker-container builder (buildkitd from step 9)
 # Ports, paths and names come from src/facts.ts (CI_ENV); the settings tests need land in $CI_ENV_SETTINGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,25 +84,31 @@ log "engine $($DOCKER version --format '{{.Server.Version}} (API {{.Server.APIVe
 # This machine's own extra CAs (an egress proxy here re-signs TLS) go into the base, so that builds on it reach
 # the npm registry as the host does; the label says which CAs it holds, and a change re-imports it.
 host_cas=$(cat /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum | cut -c1-16)
-if [ "$($DOCKER image inspect -f '{{index .Config.Labels "host-cas"}}' "$BASE_IMAGE" 2>/dev/null)" != "$host_cas" ]; then
-  rootfs_tar="$CI_ENV_DIR/debian-bookworm-minbase.tar"
+# debian_base ARCH IMAGE: a minbase rootfs of ARCH (tarball cached; a foreign one runs its second stage under QEMU),
+# imported as IMAGE for linux/ARCH (an imported image holds one architecture).
+debian_base() {
+  local arch=$1 image=$2 suffix="" rootfs_tar tmp import_tar
+  [ "$arch" = amd64 ] || suffix="-$arch"
+  [ "$($DOCKER image inspect -f '{{.Architecture}} {{index .Config.Labels "host-cas"}}' "$image" 2>/dev/null)" = "$arch $host_cas" ] && return 0
+  rootfs_tar="$CI_ENV_DIR/debian-bookworm-minbase$suffix.tar"
   if [ ! -s "$rootfs_tar" ]; then
-    log "debootstrap bookworm (minbase)"
-    tmp=$(mktemp -d "$CI_ENV_DIR/rootfs.XXXXXX")
-    debootstrap --variant=minbase bookworm "$tmp" >"$CI_ENV_DIR/debootstrap.log" 2>&1 \
-      || { tail -20 "$CI_ENV_DIR/debootstrap.log" >&2; die "debootstrap failed"; }
+    log "debootstrap bookworm (minbase, $arch)"
+    tmp=$(mktemp -d "$CI_ENV_DIR/rootfs$suffix.XXXXXX")
+    debootstrap --arch="$arch" --variant=minbase bookworm "$tmp" >"$CI_ENV_DIR/debootstrap$suffix.log" 2>&1 \
+      || { tail -20 "$CI_ENV_DIR/debootstrap$suffix.log" >&2; die "debootstrap ($arch) failed"; }
     tar -C "$tmp" -cf "$rootfs_tar.part" . && mv "$rootfs_tar.part" "$rootfs_tar"
     rm -rf "$tmp"
   fi
-  log "docker import $BASE_IMAGE"
-  import_tar="$CI_ENV_DIR/base-import.tar"
+  log "docker import $image (linux/$arch)"
+  import_tar="$CI_ENV_DIR/base-import$suffix.tar"
   cp "$rootfs_tar" "$import_tar"
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     tar -rf "$import_tar" -C / usr/local/share/ca-certificates
   fi
-  $DOCKER import --change "LABEL host-cas=$host_cas" "$import_tar" "$BASE_IMAGE" >/dev/null
+  $DOCKER import --platform "linux/$arch" --change "LABEL host-cas=$host_cas" "$import_tar" "$image" >/dev/null
   rm -f "$import_tar"
-fi
+}
+debian_base amd64 "$BASE_IMAGE"
 
 # 4. registries and token endpoint ----------------------------------------------------------------------------
 auth_dir="$CI_ENV_DIR/auth"
@@ -123,16 +131,58 @@ wait_for() { # URL EXPECTED-CODE WHAT LOG
   tail -20 "$4" >&2; die "$3 did not answer $2 at $1"
 }
 command -v curl >/dev/null || die "curl missing"
+# The pid of whatever listens on a TCP port.
+listener() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
 
-if [ "$(answers "http://$LOOPBACK:$TOKEN_PORT/healthz")" != 200 ]; then
-  log "starting token server on $LOOPBACK:$TOKEN_PORT"
-  nohup "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/ci-env/token-server.ts" "$TOKEN_PORT" \
-    "$auth_dir/key.pem" "$auth_dir/cert.pem" "$ISSUER" "$PUSH_USER" "$auth_dir/push-password" \
+# The token server and the registries listen on inner ports; their public ports belong to the front (below).
+# An older setup ran them on the public ports themselves: those are stopped.
+for port in "$TOKEN_PORT" "$HUB_PORT" "$GHCR_PORT"; do
+  pid=$(listener "$port")
+  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q registry-front.ts && continue
+  if [ -n "$pid" ]; then
+    log "$(cat "/proc/$pid/comm" 2>/dev/null) on public port $port (older setup): stopping it"
+    kill "$pid"; for _ in $(seq 1 40); do [ -n "$(listener "$port")" ] || break; sleep 0.25; done
+  fi
+done
+
+# The token server says which source it runs (/healthz: "ok <hash>"); one running older code is replaced.
+token_code=$(sha256sum scripts/ci-env/token-server.ts | cut -c1-16)
+token_inner="http://$LOOPBACK:$TOKEN_INNER_PORT/healthz"
+if [ "$(curl -s --max-time 2 "$token_inner" 2>/dev/null || true)" != "ok $token_code" ] && [ "$(answers "$token_inner")" = 200 ]; then
+  log "the token server runs older code: restarting it"
+  old_pid=$(cat "$CI_ENV_DIR/token-server.pid" 2>/dev/null || listener "$TOKEN_INNER_PORT")
+  if [ -n "$old_pid" ]; then kill "$old_pid" 2>/dev/null || true; fi
+  for _ in $(seq 1 40); do [ "$(answers "$token_inner")" = 200 ] || break; sleep 0.25; done
+fi
+if [ "$(answers "$token_inner")" != 200 ]; then
+  log "starting token server on $LOOPBACK:$TOKEN_INNER_PORT"
+  nohup "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/ci-env/token-server.ts" "$TOKEN_INNER_PORT" \
+    "$auth_dir/key.pem" "$auth_dir/cert.pem" "$ISSUER" "$PUSH_USER" "$auth_dir/push-password" "$token_code" \
     >"$CI_ENV_DIR/token-server.log" 2>&1 </dev/null &
-  wait_for "http://$LOOPBACK:$TOKEN_PORT/healthz" 200 "token server" "$CI_ENV_DIR/token-server.log"
+  echo $! >"$CI_ENV_DIR/token-server.pid"
+  wait_for "$token_inner" 200 "token server" "$CI_ENV_DIR/token-server.log"
 fi
 
-start_registry() { # NAME PORT SERVICE
+# The front (scripts/ci-env/registry-front.ts) speaks plain HTTP and TLS on each public port, as clients expect
+# (docker-build's read-back speaks TLS only). Its certificate is signed by a test CA put into the system's trust
+# store (the Go tools read it; nothing else changes).
+if [ ! -s "$auth_dir/front-cert.pem" ]; then
+  log "TLS certificate for the registries' front (test CA in the system trust store)"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=opencode-cloud-ci test CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -keyout "$auth_dir/ca-key.pem" -out "$auth_dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$LOOPBACK" -keyout "$auth_dir/front-key.pem" -out "$auth_dir/front.csr" 2>/dev/null
+  printf 'subjectAltName=IP:%s,DNS:localhost\nextendedKeyUsage=serverAuth\n' "$LOOPBACK" >"$auth_dir/front.ext"
+  openssl x509 -req -in "$auth_dir/front.csr" -CA "$auth_dir/ca.pem" -CAkey "$auth_dir/ca-key.pem" -CAcreateserial \
+    -days 3650 -extfile "$auth_dir/front.ext" -out "$auth_dir/front-cert.pem" 2>/dev/null
+  chmod 600 "$auth_dir/ca-key.pem" "$auth_dir/front-key.pem"
+fi
+if ! cmp -s "$auth_dir/ca.pem" /usr/local/share/ca-certificates/opencode-cloud-ci.crt; then
+  cp "$auth_dir/ca.pem" /usr/local/share/ca-certificates/opencode-cloud-ci.crt
+  update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed"
+fi
+
+start_registry() { # NAME INNER-PORT SERVICE
   local name=$1 port=$2 service=$3 dir="$CI_ENV_DIR/registry-$1"
   mkdir -p "$dir/data"
   cat >"$dir/config.yml" <<YAML
@@ -146,6 +196,9 @@ storage:
     enabled: true
 http:
   addr: $LOOPBACK:$port
+  # Upload locations relative to the request: behind the front a client may speak TLS, and an absolute http:// one
+  # would leave its bearer token behind (dockerd keys tokens by scheme and host).
+  relativeurls: true
 auth:
   token:
     realm: $realm
@@ -160,8 +213,25 @@ YAML
     wait_for "http://$LOOPBACK:$port/v2/" 401 "registry $name" "$dir/registry.log"
   fi
 }
-start_registry dockerhub "$HUB_PORT" "$HUB_SERVICE"
-start_registry ghcr "$GHCR_PORT" "$GHCR_SERVICE"
+start_registry dockerhub "$HUB_INNER_PORT" "$HUB_SERVICE"
+start_registry ghcr "$GHCR_INNER_PORT" "$GHCR_SERVICE"
+
+front_code=$(sha256sum scripts/ci-env/registry-front.ts | cut -c1-16)
+front_pid=$(cat "$CI_ENV_DIR/registry-front.pid" 2>/dev/null || true)
+if [ "$(cat "$CI_ENV_DIR/registry-front.code" 2>/dev/null)" != "$front_code" ] || [ -z "$front_pid" ] || ! kill -0 "$front_pid" 2>/dev/null; then
+  [ -n "$front_pid" ] && kill "$front_pid" 2>/dev/null && sleep 0.5
+  log "starting the front on $LOOPBACK:$TOKEN_PORT, :$HUB_PORT and :$GHCR_PORT (plain HTTP and TLS)"
+  nohup "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/ci-env/registry-front.ts" "$auth_dir/front-key.pem" "$auth_dir/front-cert.pem" \
+    "$TOKEN_PORT=$TOKEN_INNER_PORT" "$HUB_PORT=$HUB_INNER_PORT" "$GHCR_PORT=$GHCR_INNER_PORT" >"$CI_ENV_DIR/registry-front.log" 2>&1 </dev/null &
+  echo $! >"$CI_ENV_DIR/registry-front.pid"
+  echo "$front_code" >"$CI_ENV_DIR/registry-front.code"
+fi
+for scheme in http https; do
+  wait_for "$scheme://$LOOPBACK:$TOKEN_PORT/healthz" 200 "the front on $TOKEN_PORT ($scheme)" "$CI_ENV_DIR/registry-front.log"
+  for port in "$HUB_PORT" "$GHCR_PORT"; do
+    wait_for "$scheme://$LOOPBACK:$port/v2/" 401 "the front on $port ($scheme)" "$CI_ENV_DIR/registry-front.log"
+  done
+done
 
 # The settings tests read (mode 600: it holds the push password).
 umask 077
@@ -245,4 +315,67 @@ fi
 
 # 9. the Go-built tools: the Pulumi CLI, language host and providers, cosign, trivy, dive (cached by version)
 scripts/ci-env/build-tools.sh || die "building the Pulumi tools failed (the log tail is above)"
+
+# 10. arm64 under QEMU (release rehearsal: npm run release:local, tests/integration/release-rehearsal.test.ts) ------
+# qemu-user-static registers aarch64 with binfmt_misc (flag F: the host's interpreter serves chroots and containers);
+# the arm64 base is debian_base (section 3) for arm64, under its own tag.
+rehearsal_arm64() {
+  local missing=()
+  [ -x /usr/bin/qemu-aarch64-static ] || missing+=(qemu-user-static)
+  command -v update-binfmts >/dev/null || missing+=(binfmt-support)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    apt-get update -qq || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$CI_ENV_DIR/apt-qemu.log" 2>&1 \
+      || { tail -20 "$CI_ENV_DIR/apt-qemu.log" >&2; die "apt-get install ${missing[*]} failed"; }
+  fi
+  mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  update-binfmts --enable qemu-aarch64 2>/dev/null || true
+  grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null || die "binfmt_misc: qemu-aarch64 is not enabled"
+  # The arm64 base costs a debootstrap under QEMU: made when asked (REHEARSAL_ARM64=1) or when its rootfs is cached.
+  if [ "${REHEARSAL_ARM64:-}" = 1 ] || [ -s "$CI_ENV_DIR/debian-bookworm-minbase-arm64.tar" ]; then
+    debian_base arm64 "$BASE_IMAGE_ARM64"
+  fi
+}
+rehearsal_arm64
+
+# 11. the builder: the engine's own BuildKit (docker driver) cannot push by digest, which the build jobs do; CI uses a
+# docker-container builder from setup-buildx-action, and so does the rehearsal, from buildkitd built in step 9.
+rehearsal_builder() {
+  # buildkitd and buildctl: the tools/buildkit set of step 9 (checked against its go.sum, cached by version).
+  local bin="$TOOLS_DIR/bin" ctx BUILDKIT_IMAGE
+  [ -x "$bin/buildkitd" ] && [ -x "$bin/buildctl" ] || die "no buildkitd/buildctl in $bin (step 9 builds tools/buildkit)"
+  BUILDKIT_IMAGE="$BUILDKIT_REPOSITORY:$("$bin/buildkitd" --version 2>/dev/null | awk '{print $3}')"
+  if ! $DOCKER image inspect "$BUILDKIT_IMAGE" >/dev/null 2>&1; then
+    log "docker build $BUILDKIT_IMAGE"
+    ctx=$(mktemp -d)
+    cp -L "$bin/buildkitd" "$bin/buildctl" scripts/ci-env/buildkit/Dockerfile "$ctx/"
+    DOCKER_BUILDKIT=1 $DOCKER build --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$BUILDKIT_IMAGE" "$ctx" >"$CI_ENV_DIR/buildkit-image.log" 2>&1 \
+      || { tail -20 "$CI_ENV_DIR/buildkit-image.log" >&2; die "docker build $BUILDKIT_IMAGE failed"; }
+    rm -rf "$ctx"
+  fi
+  export DOCKER_CONFIG="$REHEARSAL_DOCKER_CONFIG"
+  mkdir -p "$DOCKER_CONFIG"
+  for port in "$HUB_PORT" "$GHCR_PORT"; do
+    printf '%s' "$PUSH_PASSWORD" | $DOCKER login -u "$PUSH_USER" --password-stdin "$LOOPBACK:$port" >"$CI_ENV_DIR/login.log" 2>&1 \
+      || { cat "$CI_ENV_DIR/login.log" >&2; die "docker login $LOOPBACK:$port failed"; }
+  done
+  # A container builder pulls its bases from a registry: both, under their own names, in the loopback Docker Hub.
+  for image in "$BASE_IMAGE" "$BASE_IMAGE_ARM64"; do
+    $DOCKER image inspect "$image" >/dev/null 2>&1 || continue
+    $DOCKER tag "$image" "$LOOPBACK:$HUB_PORT/$image"
+    $DOCKER push -q "$LOOPBACK:$HUB_PORT/$image" >"$CI_ENV_DIR/push.log" 2>&1 || { tail -20 "$CI_ENV_DIR/push.log" >&2; die "docker push $image failed"; }
+  done
+  printf '[registry."%s"]\n  http = true\n[registry."%s"]\n  http = true\n' "$LOOPBACK:$HUB_PORT" "$LOOPBACK:$GHCR_PORT" >"$DOCKER_CONFIG/buildkitd.toml"
+  if ! $DOCKER buildx inspect "$REHEARSAL_BUILDER" >/dev/null 2>&1; then
+    log "docker buildx create $REHEARSAL_BUILDER (docker-container, $BUILDKIT_IMAGE, host network)"
+    $DOCKER buildx create --name "$REHEARSAL_BUILDER" --driver docker-container --driver-opt "image=$BUILDKIT_IMAGE" \
+      --driver-opt network=host --config "$DOCKER_CONFIG/buildkitd.toml" --use >/dev/null
+  fi
+  $DOCKER buildx inspect --bootstrap "$REHEARSAL_BUILDER" >"$CI_ENV_DIR/builder.log" 2>&1 \
+    || { tail -20 "$CI_ENV_DIR/builder.log" >&2; die "the builder $REHEARSAL_BUILDER does not start"; }
+  unset DOCKER_CONFIG
+}
+rehearsal_builder
+
 log "ready: $TEST_LOCAL_IMAGE $($DOCKER image inspect -f '{{.Id}}' "$TEST_LOCAL_IMAGE"); settings in $CI_ENV_SETTINGS"

@@ -120,11 +120,33 @@ export const CI_ENV = {
   toolsDir: "/var/tmp/opencode-cloud-tools",
   settingsFile: "env.json",
   baseImage: "local/debian:bookworm",
+  /** The same Debian for arm64 builds under QEMU (an imported rootfs has one architecture; scripts/ci-env.sh). */
+  baseImageArm64: "local/debian:bookworm-arm64",
+  /**
+   * The release rehearsal's builder: docker-container with buildkitd built from its Go module (the docker driver
+   * cannot push by digest), host network, plain HTTP to the loopback registries; its own Docker client config dir
+   * (the builder is "current" there only, never for the machine's other users). The bases are pushed to the loopback
+   * Docker Hub under their own names, since a container builder does not see the engine's images.
+   */
+  rehearsal: {
+    /** buildkitd's image (tools/buildkit, built in step 9), tagged with the version the binary reports. */
+    buildkitRepository: "local/buildkit",
+    builder: "opencode-cloud-rehearsal",
+    dockerConfig: "/var/tmp/opencode-cloud-ci/rehearsal-docker-config",
+    /**
+     * Written by `npm run release:local` after an arm64 build passed: the builder's cache holds arm64, so the CI tier
+     * rehearses both platforms; without it only amd64 (a cold arm64 build under QEMU is too slow for CI here).
+     */
+    arm64Warm: "/var/tmp/opencode-cloud-ci/rehearsal-arm64-warm.json",
+  },
   host: "127.0.0.1",
+  /** The token endpoint's public port (the front) and the token server's own, behind it. */
   tokenServerPort: 5050,
+  tokenServerInnerPort: 15050,
   registries: {
-    dockerHub: { port: 5051, host: "docker.io", service: "registry.docker.io" },
-    ghcr: { port: 5052, host: "ghcr.io", service: "ghcr.io" },
+    // `port`: the front (scripts/ci-env/registry-front.ts: plain HTTP and TLS); `innerPort`: the registry behind it.
+    dockerHub: { port: 5051, innerPort: 15051, host: "docker.io", service: "registry.docker.io" },
+    ghcr: { port: 5052, innerPort: 15052, host: "ghcr.io", service: "ghcr.io" },
   },
   /** The published image's repository path and the tags ci-env.sh pushes the test-local image under, in both. */
   published: { repository: IMAGE_NAMES.dockerHub.replace(/^docker\.io\//, ""), tags: ["latest", "0.1.0"] },

@@ -1,15 +1,19 @@
 // A small bearer-token endpoint for the loopback registries, shaped like Docker Hub's and GHCR's:
 //   GET /token?service=S&scope=repository:NAME:pull,push
+//   POST /token (form: grant_type=password, username, password, service, scope): the OAuth2 form BuildKit and
+//   containerd send when they hold credentials (Docker Hub's endpoint accepts it; without it their pushes got an
+//   empty token and a 401 from the registry)
 // Anonymous callers get pull tokens; callers with the push credentials (HTTP basic) get what they ask for.
 // Tokens are RS256 JWTs carrying the signing certificate in `x5c`; each registry trusts that certificate through
 // `auth.token.rootcertbundle`, and checks `iss` (issuer) and `aud` (its own service name).
 //
-// Usage: tsx scripts/ci-env/token-server.ts PORT KEY.pem CERT.pem ISSUER USER PASSWORD-FILE
+// Usage: tsx scripts/ci-env/token-server.ts PORT KEY.pem CERT.pem ISSUER USER PASSWORD-FILE [CODE-HASH]
+// (/healthz answers "ok CODE-HASH", so scripts/ci-env.sh can tell a server running older code)
 import { createPrivateKey, createSign, randomUUID, timingSafeEqual, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 
-const [portArg, keyFile, certFile, issuer, user, passwordFile] = process.argv.slice(2);
+const [portArg, keyFile, certFile, issuer, user, passwordFile, codeHash = ""] = process.argv.slice(2);
 if (!portArg || !keyFile || !certFile || !issuer || !user || !passwordFile) {
   console.error("usage: token-server.ts PORT KEY.pem CERT.pem ISSUER USER PASSWORD-FILE");
   process.exit(2);
@@ -55,24 +59,38 @@ function sign(service: string, subject: string, access: Access[]): string {
   return `${input}.${b64url(signature)}`;
 }
 
-const server = createServer((req, res) => {
+/** A POST's form as query parameters, its username/password as the Basic header GET callers send. */
+async function oauthForm(req: import("node:http").IncomingMessage): Promise<{ params: URLSearchParams; authorization: string | undefined }> {
+  let body = "";
+  for await (const chunk of req) body += (chunk as Buffer).toString("utf8");
+  const params = new URLSearchParams(body);
+  const username = params.get("username");
+  const secret = params.get("password");
+  const authorization = params.get("grant_type") === "password" && username !== null && secret !== null ? `Basic ${Buffer.from(`${username}:${secret}`).toString("base64")}` : undefined;
+  return { params, authorization };
+}
+
+const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? "/", "http://token.local");
   if (url.pathname === "/healthz") {
-    res.writeHead(200).end("ok");
+    res.writeHead(200).end(`ok ${codeHash}`.trim());
     return;
   }
   if (url.pathname !== "/token") {
     res.writeHead(404).end();
     return;
   }
-  const service = url.searchParams.get("service") ?? "";
-  const hasCreds = req.headers.authorization !== undefined;
-  const ok = authenticated(req.headers.authorization);
+  const form = req.method === "POST" ? await oauthForm(req) : undefined;
+  const params = form?.params ?? url.searchParams;
+  const authorization = form ? form.authorization : req.headers.authorization;
+  const service = params.get("service") ?? "";
+  const hasCreds = authorization !== undefined;
+  const ok = authenticated(authorization);
   if (hasCreds && !ok) {
     res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ details: "incorrect username or password" }));
     return;
   }
-  const access = url.searchParams
+  const access = params
     .getAll("scope")
     .flatMap((s) => s.split(" "))
     .map(parseScope)

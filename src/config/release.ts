@@ -54,6 +54,8 @@ export interface ReleaseSettings {
   /** Registry cache tags are `<image>:<cacheTag>-<arch>`. */
   readonly cacheTag: string;
   readonly defaultBranch: string;
+  /** Build arguments beside SOURCE_DATE_EPOCH (the program sets that one from the commit time). */
+  readonly buildArgs: Readonly<Record<string, string>>;
   /** Docker Hub first (primary), then GHCR. */
   readonly registries: readonly RegistryTarget[];
   /** Push credentials per registry, where config or environment has both parts. */
@@ -62,6 +64,9 @@ export interface ReleaseSettings {
 
 const CACHE_TAG_RE = /^[a-z0-9][a-z0-9_.-]{0,100}$/;
 const BRANCH_RE = /^[A-Za-z0-9._/-]+$/;
+const BUILD_ARG_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Set by the program from the commit time; a stack may not choose it. */
+const RESERVED_BUILD_ARGS = ["SOURCE_DATE_EPOCH"];
 const CREDENTIAL_KEYS: Record<RegistryKey, { username: ReleaseKey; token: ReleaseKey }> = {
   dockerHub: { username: "releaseDockerHubUsername", token: "releaseDockerHubToken" },
   ghcr: { username: "releaseGhcrUsername", token: "releaseGhcrToken" },
@@ -106,6 +111,31 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
       fail(name, e.reason, allowed);
       return value;
     }
+  };
+
+  const buildArgs = (): Record<string, string> => {
+    const value = str("releaseBuildArgs");
+    const allowed = 'a JSON object of build-arg names to strings, e.g. {"TOOLSET":"runtime"}, or empty';
+    if (value.trim() === "") return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      fail("releaseBuildArgs", "is not JSON", allowed);
+      return {};
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      fail("releaseBuildArgs", "is not a JSON object", allowed);
+      return {};
+    }
+    const args: Record<string, string> = {};
+    for (const [name, arg] of Object.entries(parsed)) {
+      if (!BUILD_ARG_RE.test(name)) fail("releaseBuildArgs", `"${name}" is not a build-arg name`, "letters, digits and _, not starting with a digit");
+      else if (RESERVED_BUILD_ARGS.includes(name)) fail("releaseBuildArgs", `sets ${name}`, "any other build arg: the program sets SOURCE_DATE_EPOCH from the commit time");
+      else if (typeof arg !== "string") fail("releaseBuildArgs", `${name}: ${JSON.stringify(arg)} is not a string`, allowed);
+      else args[name] = arg;
+    }
+    return args;
   };
 
   // A project key nothing reads is a typo (`opencode-cloud:releaseRoel`), not a harmless extra.
@@ -177,6 +207,7 @@ export function parseReleaseSettings(raw: Pick<RawConfig, "values" | "secretKeys
     dockerfile: text("releaseDockerfile", /^[^\0]+$/, "a file path relative to the project"),
     cacheTag: text("releaseCacheTag", CACHE_TAG_RE, "lowercase letters, digits, . _ - (a tag prefix)"),
     defaultBranch: text("releaseDefaultBranch", BRANCH_RE, "a branch name"),
+    buildArgs: buildArgs(),
     registries,
     credentials,
   };

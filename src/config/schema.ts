@@ -195,6 +195,11 @@ export const RELEASE_CONFIG = {
     default: "image/Dockerfile",
     description: "Dockerfile of the release image, relative to the project.",
   },
+  releaseBuildArgs: {
+    type: "string",
+    default: "",
+    description: "Build arguments of the release image: a JSON object, build-arg name to string value (empty: the Dockerfile's defaults; SOURCE_DATE_EPOCH is always the commit time).",
+  },
   releaseCacheTag: {
     type: "string",
     default: "buildcache",

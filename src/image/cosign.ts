@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import { RELEASE_SIGNER } from "../facts.js";
 import { parseReference } from "../oci/reference.js";
-import { isLoopbackHost } from "../oci/endpoints.js";
+import { isLoopbackAddress } from "../oci/endpoints.js";
 import { releaseIdentityRegexp } from "../release/identity.js";
 
 export const GITHUB_OIDC_ISSUER = RELEASE_SIGNER.oidcIssuer;
@@ -22,7 +22,7 @@ export type CosignVerifier = (pinned: string) => Promise<CosignResult>;
 /** The command line for one verification (pure, for tests and messages). */
 export function cosignVerifyArgs(pinned: string, identityRegexp = defaultIdentityRegexp()): string[] {
   const registry = parseReference(pinned).registry;
-  const insecure = isLoopbackHost(registry.replace(/:\d+$/, "")) ? ["--allow-insecure-registry", "--allow-http-registry"] : [];
+  const insecure = isLoopbackAddress(registry) ? ["--allow-insecure-registry", "--allow-http-registry"] : [];
   return ["verify", "--certificate-identity-regexp", identityRegexp, "--certificate-oidc-issuer", GITHUB_OIDC_ISSUER, ...insecure, pinned];
 }
 

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { RegistryCredentials, RegistryKey, RegistryTarget } from "../config/release.js";
 import type { Platform } from "../facts.js";
+import { isLoopbackAddress } from "../oci/endpoints.js";
 
 export interface BuildSource {
   /** Build context directory and Dockerfile, relative to the project. */
@@ -73,8 +74,17 @@ function cacheArgs(cache: CachePlan, freshBase: boolean): Pick<dockerBuild.Image
 
 function registryLogins(targets: readonly PublishTarget[]): dockerBuild.types.input.RegistryArgs[] {
   return targets.flatMap((t) =>
-    t.credentials ? [{ address: t.address, username: t.credentials.username, password: pulumi.secret(t.credentials.password.reveal()) }] : [],
+    t.credentials ? [{ address: loginAddress(t.address), username: t.credentials.username, password: pulumi.secret(t.credentials.password.reveal()) }] : [],
   );
+}
+
+/**
+ * A login's address as docker-build needs it. Its Index reads each tag back with a registry client (regclient) that
+ * speaks TLS unless the login's address names `http://`; a loopback registry speaks plain HTTP (as everywhere in this
+ * project), so it gets the scheme. The build's own push finds the same login: Docker matches credentials by host.
+ */
+export function loginAddress(address: string): string {
+  return isLoopbackAddress(address) ? `http://${address}` : address;
 }
 
 /**
@@ -101,10 +111,13 @@ function releaseImage(
       push: false,
       registries: registryLogins(args.targets),
       ...cacheArgs(args.cache, source.freshBase),
+      // The names travel as tags: buildx joins them into the exporter's one `name` attribute. docker-build 0.0.22
+      // writes an export's `names` as repeated `name=` options, of which buildx keeps the last, so only the last
+      // registry got the image (found by the rehearsal: the candidate step found no image in the other registry).
+      tags: args.names,
       exports: [
         {
           registry: {
-            names: args.names,
             push: source.push,
             ...(args.byDigest ? { pushByDigest: true, nameCanonical: true } : {}),
             ociMediaTypes: true,

@@ -94,19 +94,29 @@ export class RegistryClient {
   }
 
   /**
-   * True when the referrers API lists a cosign signature for the digest. Registries without the API answer 404
-   * (or 400/405 on some implementations): no referrers there, so false.
+   * True when a referrer of the digest is a cosign signature. Through the referrers API where the registry has it;
+   * where it answers 404 (or 400/405 on some implementations), through the OCI 1.1 referrers tag schema that clients
+   * such as cosign 3 write there instead: an index tagged `sha256-<hex>` listing the referrers (GHCR and the
+   * distribution registry have no referrers API; found by the rehearsal, where cosign 3 left exactly that tag).
    */
   async hasSignatureReferrer(host: string, repository: string, digest: string): Promise<boolean> {
     const url = `${registryBaseUrl(host, this.options.overrides)}/v2/${repository}/referrers/${digest}`;
     const res = await this.request(host, repository, url, "GET", { Accept: "application/vnd.oci.image.index.v1+json" });
-    if (REFERRERS_UNSUPPORTED.includes(res.status)) {
-      await res.body?.cancel();
-      return false;
+    if (!REFERRERS_UNSUPPORTED.includes(res.status)) {
+      if (!res.ok) throw new RegistryError(`GET ${url} answered HTTP ${res.status}`, res.status);
+      return signatureTypes(await res.json()).some(isSignatureType);
     }
-    if (!res.ok) throw new RegistryError(`GET ${url} answered HTTP ${res.status}`, res.status);
-    const index = (await res.json()) as { manifests?: { artifactType?: string }[] };
-    return (index.manifests ?? []).some((m) => SIGNATURE_ARTIFACT_TYPES.includes(m.artifactType ?? ""));
+    await res.body?.cancel();
+    // The tag's index may name a referrer by its config's media type (go-containerregistry, under cosign 3, lists
+    // `application/vnd.oci.empty.v1+json`): such a referrer is read for the artifact type it declares itself.
+    const tagged = await this.manifest(host, repository, digest.replace(":", "-"));
+    for (const descriptor of referrerDescriptors(tagged?.body)) {
+      if (isSignatureType(descriptor.artifactType)) return true;
+      if (typeof descriptor.digest !== "string") continue;
+      const referrer = await this.manifest(host, repository, descriptor.digest);
+      if (signatureTypes(referrer?.body).some(isSignatureType)) return true;
+    }
+    return false;
   }
 
   /**
@@ -227,4 +237,28 @@ function networkMessage(e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ""}`;
   return e instanceof Error ? e.message : String(e);
+}
+
+interface Descriptor {
+  readonly artifactType?: unknown;
+  readonly digest?: unknown;
+}
+
+const isSignatureType = (type: unknown): boolean => typeof type === "string" && SIGNATURE_ARTIFACT_TYPES.includes(type);
+
+/** The descriptors an OCI index (a referrers answer or a referrers tag) lists; none for anything else. */
+function referrerDescriptors(index: unknown): Descriptor[] {
+  const manifests = (index as { manifests?: unknown } | undefined)?.manifests;
+  return Array.isArray(manifests) ? (manifests as Descriptor[]) : [];
+}
+
+/**
+ * The artifact types a document declares: each descriptor's, for an index; for a manifest its own `artifactType`,
+ * else its config's media type (OCI 1.1), plus its layers' media types (a cosign bundle is the one layer).
+ */
+export function signatureTypes(document: unknown): unknown[] {
+  const doc = document as { artifactType?: unknown; config?: { mediaType?: unknown }; layers?: unknown; manifests?: unknown } | undefined;
+  if (Array.isArray(doc?.manifests)) return referrerDescriptors(doc).map((d) => d.artifactType);
+  const layers = Array.isArray(doc?.layers) ? (doc.layers as { mediaType?: unknown }[]).map((l) => l.mediaType) : [];
+  return [doc?.artifactType ?? doc?.config?.mediaType, ...layers];
 }

@@ -16,6 +16,11 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === "::1";
 }
 
+/** Whether a registry address (`host`, `host:port`, `[v6]:port`) names a loopback host. */
+export function isLoopbackAddress(address: string): boolean {
+  return isLoopbackHost(address.startsWith("[") ? address.slice(0, address.indexOf("]") + 1) : address.split(":")[0]!);
+}
+
 /** Base URL for a registry host; throws when an override would send credentials over plain HTTP off loopback. */
 export function registryBaseUrl(host: string, overrides: EndpointOverrides = {}): string {
   const override = overrides[host];
@@ -27,6 +32,5 @@ export function registryBaseUrl(host: string, overrides: EndpointOverrides = {})
     return override.replace(/\/+$/, "");
   }
   if (host === DOCKER_HUB) return DOCKER_HUB_API;
-  const hostname = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]!;
-  return `${isLoopbackHost(hostname) ? "http" : "https"}://${host}`;
+  return `${isLoopbackAddress(host) ? "http" : "https"}://${host}`;
 }

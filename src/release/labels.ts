@@ -22,7 +22,8 @@ export interface BuildMetadata {
 }
 
 export const IMAGE_TITLE = "opencode-cloud-sandbox";
-export const IMAGE_DESCRIPTION = "opencode's web UI in a persistent, well-equipped, secure sandbox";
+/** No comma: annotations travel in buildx's comma-separated export options (see `annotations`). */
+export const IMAGE_DESCRIPTION = "opencode's web UI in a persistent and secure sandbox with a full toolset";
 export const IMAGE_LICENSES = "MIT";
 
 /** Our own keys beside the org.opencontainers.image.* ones. */
@@ -61,9 +62,20 @@ export function imageLabels(meta: BuildMetadata): Record<string, string> {
 /**
  * OCI annotations with buildx's level prefix: `manifest:` (each platform's manifest) or `index:` (a multi-platform
  * build's index). Same keys and values as the labels.
+ *
+ * docker-build 0.0.22 writes each annotation unquoted into buildx's comma-separated export options
+ * (`type=image,annotation.<key>=<value>,...`), so a comma or a double quote in a value breaks the export ("invalid
+ * value", found by the first real build). Such a value is refused here, naming the key, rather than mangled.
  */
 export function annotations(meta: BuildMetadata, level: "manifest" | "index"): Record<string, string> {
   const labels = imageLabels(meta);
+  for (const [key, value] of Object.entries(labels)) {
+    if (/[",\r\n]/.test(value)) {
+      throw new Error(
+        `annotation ${key}: ${JSON.stringify(value)} holds a comma, a double quote or a line break, which buildx's export options cannot carry (docker-build passes them unquoted); use a value without them`,
+      );
+    }
+  }
   return Object.fromEntries(Object.entries(labels).map(([key, value]) => [`${level}:${key}`, value]));
 }
 

@@ -91,7 +91,7 @@ export async function runRelease(env: NodeJS.ProcessEnv, deps: ReleaseDeps): Pro
     dockerfile: settings.dockerfile,
     labels: imageLabels(meta),
     annotations: settings.role === "all" ? { ...annotations(meta, "manifest"), ...annotations(meta, "index") } : annotations(meta, "manifest"),
-    buildArgs: { [COMMIT_TIME_ENV]: String(ctx.commitEpoch) },
+    buildArgs: { ...settings.buildArgs, [COMMIT_TIME_ENV]: String(ctx.commitEpoch) },
     freshBase: settings.freshBase,
     push: settings.push,
   };

@@ -89,6 +89,45 @@ describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi engi
   });
 });
 
+// docker-build builds only on a BuildKit builder it can drive (a docker-container one); with none it makes one from
+// BuildKit's published image, which needs Docker Hub. A person running this has such a builder; here it is the
+// rehearsal's (scripts/ci-env.sh step 11: buildkitd built from its Go module), in its own Docker client config,
+// which also holds the loopback registries' logins, so the base comes from the loopback "Docker Hub".
+describeOn(pulumi ? engine : undefined, "imageSource build: docker-build on a real BuildKit builder", ({ docker }) => {
+  const name = `itb-${process.pid}`;
+  let port: number;
+  const base = `${CI_ENV.host}:${CI_ENV.registries.dockerHub.port}/${CI_ENV.baseImage}`;
+  const stack = testStack(
+    pulumi!,
+    name,
+    async () => ({
+      [KEY("imageSource")]: "build",
+      [KEY("buildToolset")]: "runtime",
+      [KEY("buildBaseImage")]: base,
+      [KEY("port")]: (port = await freePort()),
+    }),
+    { DOCKER_CONFIG: CI_ENV.rehearsal.dockerConfig },
+  );
+  beforeAll(() => stack.create());
+  afterAll(() => stack.remove(docker));
+
+  it("builds image/ (runtime toolset, the local base), loads it into the engine, and the container runs it", async () => {
+    ok(await stack.npm("up"));
+    const out = await stack.outputs();
+    expect(out["registry"]).toBe("local build");
+    const container = await docker.getContainer(String(out["containerName"])).inspect();
+    expect(container.Image).toBe(out["imageId"]);
+    expect(container.State.Health?.Status).toBe("healthy");
+    expect((await get(`http://127.0.0.1:${port}${HEALTH_ROUTE}`, await stack.authorization())).status).toBe(200);
+  });
+
+  it("a second up with nothing changed rebuilds nothing", async () => {
+    const r = ok(await stack.npm("up"));
+    expect(r.output).not.toMatch(/\b\d+ (to )?(create|update|replace)/);
+    expect(r.output).toMatch(/unchanged/);
+  });
+});
+
 describeOn(pulumi ? engine : undefined, "the remote stack over ssh:// (sshd on loopback, a key made here)", ({ docker }) => {
   const name = `itr-${process.pid}`;
   const { env } = pulumi!;

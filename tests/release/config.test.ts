@@ -94,6 +94,22 @@ describe("release config keys", () => {
     ]);
   });
 
+  it("build args: a JSON object of strings; SOURCE_DATE_EPOCH is the program's", () => {
+    expect(settingsFor("release-amd64").buildArgs).toEqual({});
+    expect(settingsFor("release-amd64", { "opencode-cloud:releaseBuildArgs": '{"TOOLSET":"runtime","BASE_IMAGE":"local/debian:bookworm"}' }).buildArgs).toEqual({
+      TOOLSET: "runtime",
+      BASE_IMAGE: "local/debian:bookworm",
+    });
+    const key = "opencode-cloud:releaseBuildArgs";
+    expect(problems(() => settingsFor("release-amd64", { [key]: "TOOLSET=runtime" }))).toEqual([expect.stringMatching(/^opencode-cloud:releaseBuildArgs: is not JSON/)]);
+    expect(problems(() => settingsFor("release-amd64", { [key]: '["TOOLSET"]' }))).toEqual([expect.stringMatching(/^opencode-cloud:releaseBuildArgs: is not a JSON object/)]);
+    expect(problems(() => settingsFor("release-amd64", { [key]: '{"1X":"a","SOURCE_DATE_EPOCH":"0","N":3}' }))).toEqual([
+      expect.stringMatching(/^opencode-cloud:releaseBuildArgs: "1X" is not a build-arg name/),
+      expect.stringMatching(/^opencode-cloud:releaseBuildArgs: sets SOURCE_DATE_EPOCH/),
+      expect.stringMatching(/^opencode-cloud:releaseBuildArgs: N: 3 is not a string/),
+    ]);
+  });
+
   it("reports every problem at once", () => {
     expect(problems(() => settingsFor("release-amd64", { "opencode-cloud:releasePush": "1", "opencode-cloud:releaseFreshBase": "0", "opencode-cloud:releaseStrategy": "x" }))).toHaveLength(3);
   });

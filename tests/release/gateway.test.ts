@@ -39,6 +39,7 @@ beforeAll(async () => {
     dockerfile: "image/Dockerfile",
     cacheTag: "buildcache",
     defaultBranch: "main",
+    buildArgs: {},
     registries: [target],
     credentials: { ghcr: { username: "pusher", password: new Secret("s3cret") } },
   };

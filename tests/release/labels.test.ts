@@ -21,7 +21,7 @@ describe("labels and annotations", () => {
       "dev.opencode-cloud.ci-run": "https://github.com/prizz/opencode-cloud/actions/runs/42",
       "dev.opencode-cloud.ref-name": "v1.2.3",
       "org.opencontainers.image.created": "2023-11-14T22:13:20Z",
-      "org.opencontainers.image.description": "opencode's web UI in a persistent, well-equipped, secure sandbox",
+      "org.opencontainers.image.description": "opencode's web UI in a persistent and secure sandbox with a full toolset",
       "org.opencontainers.image.licenses": "MIT",
       "org.opencontainers.image.ref.name": "v1.2.3",
       "org.opencontainers.image.revision": META.revision,
@@ -46,6 +46,13 @@ describe("labels and annotations", () => {
     expect(Object.keys(index).every((k) => k.startsWith("index:"))).toBe(true);
     expect(index["index:org.opencontainers.image.created"]).toBe("2023-11-14T22:13:20Z");
     expect(Object.keys(annotations(META, "manifest"))).toHaveLength(Object.keys(imageLabels(META)).length);
+  });
+
+  it("refuse a value buildx's comma-separated export options cannot carry, naming the key", () => {
+    for (const refName of ["topic,with-comma", 'quote"d', "line\nbreak"]) {
+      expect(() => annotations({ ...META, refName }, "manifest")).toThrow(/annotation dev\.opencode-cloud\.ref-name: .*comma, a double quote or a line break/);
+    }
+    expect(() => annotations({ ...META, refName: "feature/a=b" }, "index")).not.toThrow();
   });
 
   it("refuses a commit time that is not whole seconds", () => {

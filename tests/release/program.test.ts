@@ -138,8 +138,14 @@ afterEach(() => {
 
 const images = (run: ProgramRun) => run.resources.filter((r) => r.type === TYPES.buildImage);
 const indexes = (run: ProgramRun) => run.resources.filter((r) => r.type === "docker-build:index:Index");
-type Export = { registry: { names: string[]; push: boolean; pushByDigest?: boolean; annotations: Record<string, string> } };
-const exportOf = (r: DeclaredResource) => (r.inputs["exports"] as Export[])[0]!.registry;
+type Export = { registry: { names?: string[]; push: boolean; pushByDigest?: boolean; annotations: Record<string, string> } };
+/** The one registry export, with the names the image is pushed under (its tags: see src/image/release.ts). */
+const exportOf = (r: DeclaredResource) => {
+  const exports = r.inputs["exports"] as Export[];
+  expect(exports).toHaveLength(1);
+  expect(exports[0]!.registry.names).toBeUndefined();
+  return { ...exports[0]!.registry, names: r.inputs["tags"] as string[] };
+};
 
 describe("build stacks (native runners, one platform each)", () => {
   it.each([
@@ -232,6 +238,12 @@ describe("build stacks (native runners, one platform each)", () => {
     setEnv({ GITHUB_RUN_ATTEMPT: "2" });
     const second = await runProgram({ stackFile: "release-amd64" });
     expect(images(second)[0]!.inputs["labels"]).toEqual(labels);
+  });
+
+  it("passes the stack's build args beside SOURCE_DATE_EPOCH, which stays the commit time", async () => {
+    setEnv({ GITHUB_REF: "refs/tags/v2.1.0" });
+    const run = await runProgram({ stackFile: "release-amd64", overrides: { "opencode-cloud:releaseBuildArgs": '{"TOOLSET":"runtime","BASE_IMAGE":"local/debian:bookworm"}' } });
+    expect(images(run)[0]!.inputs["buildArgs"]).toEqual({ TOOLSET: "runtime", BASE_IMAGE: "local/debian:bookworm", SOURCE_DATE_EPOCH: "1763942400" });
   });
 
   it("leaves out a registry that does not answer and warns; fails when none answers", async () => {

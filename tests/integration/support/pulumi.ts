@@ -141,7 +141,8 @@ export interface TestStack {
 
 /**
  * A stack of this test run: stacks/Pulumi.<name>.yaml written from `config`, removed with its resources after.
- * `extraEnv` adds to the Pulumi environment (for example XDG_STATE_HOME, where backups go).
+ * `extraEnv` is what the person running it has beyond the tools (XDG_STATE_HOME, where backups go; a Docker client
+ * config with a BuildKit builder).
  */
 export function testStack(pulumi: PulumiEnv, name: string, config: () => Promise<Record<string, unknown>>, extraEnv: NodeJS.ProcessEnv = {}): TestStack {
   const file = join(PROJECT_DIR, "stacks", `Pulumi.${name}.yaml`);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseChallenge, tokenUrl } from "../../../src/oci/auth.js";
 import { configKeys, registryCredential } from "../../../src/oci/credentials.js";
-import { isLoopbackHost, registryBaseUrl } from "../../../src/oci/endpoints.js";
+import { isLoopbackAddress, isLoopbackHost, registryBaseUrl } from "../../../src/oci/endpoints.js";
+import { loginAddress } from "../../../src/image/release.js";
 import { BASE_DELAY_MS, MAX_DELAY_MS, parseRetryAfter, retryDelay } from "../../../src/oci/retry.js";
 
 describe("parseChallenge", () => {
@@ -37,6 +38,17 @@ describe("registryBaseUrl", () => {
   it.each([["127.0.0.1", true], ["[::1]", true], ["localhost", true], ["10.0.0.1", false], ["example.com", false]])("isLoopbackHost %s", (h, l) =>
     expect(isLoopbackHost(h)).toBe(l),
   );
+
+  it.each([
+    ["127.0.0.1:5051", true, "http://127.0.0.1:5051"],
+    ["[::1]:5000", true, "http://[::1]:5000"],
+    ["localhost", true, "http://localhost"],
+    ["ghcr.io", false, "ghcr.io"],
+    ["registry.example.com:5000", false, "registry.example.com:5000"],
+  ])("address %s: loopback %s, docker-build login %s", (address, loopback, login) => {
+    expect(isLoopbackAddress(address)).toBe(loopback);
+    expect(loginAddress(address)).toBe(login);
+  });
 });
 
 describe("retry timing", () => {

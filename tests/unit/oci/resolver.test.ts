@@ -10,7 +10,7 @@ import { SIGNATURE_ARTIFACT_TYPES } from "../../../src/oci/client.js";
 import { parseReference } from "../../../src/oci/reference.js";
 import { BASE_DELAY_MS, RETRIES } from "../../../src/oci/retry.js";
 import type { ProgramLog } from "../../../src/sandbox/log.js";
-import { FakeRegistry, fakeIndex, MANIFEST_ACCEPT } from "../../support/fake-registry.js";
+import { digestOf, FakeRegistry, fakeIndex, MANIFEST_ACCEPT, OCI_INDEX } from "../../support/fake-registry.js";
 
 const HUB = parseReference(`${IMAGE_NAMES.dockerHub}:1.2.3`);
 const GHCR = parseReference(`${IMAGE_NAMES.ghcr}:1.2.3`);
@@ -177,6 +177,25 @@ describe("signatures", () => {
     hub.referrers.set(digest, [SIGNATURE_ARTIFACT_TYPES[0]!]);
     const resolved = await resolver({ cosignResult: { state: "verified" } })(pull({ requireSignature: true }), log);
     expect(resolved.signature).toEqual({ state: "verified" });
+  });
+
+  it("finds a signature through the referrers tag where the registry has no referrers API (cosign 3 there)", async () => {
+    const digest = hub.push(HUB.repository, "1.2.3", fakeIndex("hub"));
+    const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    // As cosign 3 leaves it: the tag's index lists the bundle by its config's media type; the manifest declares it.
+    const bundle = JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: SIGNATURE_ARTIFACT_TYPES[0], config: { mediaType: "application/vnd.oci.empty.v1+json" }, layers: [{ mediaType: SIGNATURE_ARTIFACT_TYPES[0] }] });
+    const unrelated = JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: "application/spdx+json", config: { mediaType: "application/vnd.oci.empty.v1+json" }, layers: [] });
+    const tag = (bodies: string[]) =>
+      hub.push(HUB.repository, digest.replace(":", "-"), {
+        mediaType: OCI_INDEX,
+        body: JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: bodies.map((b) => ({ mediaType: OCI_MANIFEST, digest: digestOf(b), size: b.length, artifactType: "application/vnd.oci.empty.v1+json" })) }),
+      });
+    for (const body of [bundle, unrelated]) hub.push(HUB.repository, digestOf(body), { mediaType: OCI_MANIFEST, body });
+
+    tag([unrelated]);
+    expect((await resolver()(pull(), log)).signature).toEqual({ state: "absent" });
+    tag([unrelated, bundle]);
+    expect((await resolver({ cosignResult: { state: "verified" } })(pull({ requireSignature: true }), log)).signature).toEqual({ state: "verified" });
   });
 
   it("treats a registry without the referrers API (405) as having no referrers", async () => {
