@@ -48,7 +48,8 @@ const line = (io: Io, text = "") => io.out.write(`${text}\n`);
 export async function openTarget(args: CliArgs, io: Io, deps: DayTwoDeps): Promise<Target> {
   let stack: StackHandle;
   try {
-    stack = await deps.openStack(args, io, false);
+    // Which backend and CLI are notes, not output: `npm run open -- --print` and `logs` print only what they show.
+    stack = await deps.openStack(args, { ...io, out: io.notes ?? io.out }, false);
   } catch (e) {
     if (/no stack named|not found/i.test((e as Error).message)) throw new NoSandboxError(`There is no stack ${args.stack}: \`${npmRun("up", args.stack)}\` creates it.`);
     throw e;

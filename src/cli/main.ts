@@ -39,7 +39,7 @@ export async function runCommand(command: string | undefined, argv: readonly str
       console.log(usage(name));
       return;
     }
-    process.exitCode = await RUN[name](args, { out: process.stdout, env: process.env });
+    process.exitCode = await RUN[name](args, { out: process.stdout, notes: process.stderr, env: process.env });
   } catch (error) {
     console.error(`\nnpm run ${name} failed: ${failureText(error)}`);
     if (error instanceof UsageError) console.error(`\n${usage(name)}`);

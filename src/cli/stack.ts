@@ -21,6 +21,8 @@ export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "
 
 export interface Io {
   readonly out: ProgressOutput;
+  /** Notes that are not the command's output (which backend, which CLI); `out` when absent. */
+  readonly notes?: ProgressOutput;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 

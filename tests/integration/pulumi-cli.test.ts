@@ -2,21 +2,17 @@
 // CI_ENV.toolsDir), on the real engine, with the image pulled from the loopback Docker Hub: a stopped container and a
 // container removed by hand are repaired (the session kept), an image change takes the automatic pre-upgrade backup
 // first, a host folder shows in the workspace, and an env var and a secret env var reach the container (the secret
-// never in the state in plain text). Under CI=true missing tools fail this file; elsewhere it is skipped with why.
+// never in the state in plain text), all as a person runs them (`npm run up`/`status`, `pulumi config set`). Under
+// CI=true missing tools fail this file; elsewhere it is skipped with why.
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parseCliArgs } from "../../src/cli/args.js";
-import { defaultDeps, up, type CommandDeps } from "../../src/cli/commands.js";
-import { status } from "../../src/cli/day-two.js";
-import { PROJECT_DIR } from "../../src/cli/stack.js";
 import { VOLUMES } from "../../src/facts.js";
 import { describeOn, realEngine } from "./support/env.js";
-import { basicAuth, createSession, execIn, sessionIds, freePort } from "./support/opencode.js";
-import { pulumiEnv, stateText } from "./support/pulumi.js";
+import { createSession, execIn, sessionIds, freePort } from "./support/opencode.js";
+import { KEY, ok, PROJECT_DIR, pulumiEnv, stateText, testStack } from "./support/pulumi.js";
 import { push, variant } from "./support/registry.js";
 
 const engine = await realEngine();
@@ -30,57 +26,41 @@ describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi CLI"
   const hostFolder = mkdtempSync(join(tmpdir(), "host-folder-"));
   const secretValue = `sk-it-${process.pid}-do-not-store`;
   const image = `${settings.registries.dockerHub.address}/prizz/opencode-cloud-sandbox`;
-  const env: NodeJS.ProcessEnv = { ...pulumi!.env, XDG_STATE_HOME: stateHome };
-  let stack: Stack;
   let port: number;
-  let written: string[] = [];
-  const io = { out: { write: (t: string) => void written.push(t) }, env };
-  const args = parseCliArgs("up", ["--stack", stackName, "--skip-pull"]);
-  const deps: CommandDeps = { ...defaultDeps, openStack: async () => stack, homeDir: stateHome };
+  const stack = testStack(pulumi!, stackName, async () => ({ [KEY("image")]: `${image}:latest`, [KEY("port")]: (port = await freePort()) }), { XDG_STATE_HOME: stateHome });
   const base = () => `http://127.0.0.1:${port}`;
   /** Basic auth with the password `npm run up` generated for the stack on its first run. */
-  const auth = async (): Promise<string> => basicAuth((await stack.getConfig("opencode-cloud:password")).value);
+  const auth = (): Promise<string> => stack.authorization();
   const container = `opencode-cloud-${stackName}`;
 
   const runUp = async (): Promise<string> => {
-    written = [];
-    await up(args, io, deps);
-    const text = written.join("");
+    const text = ok(await stack.npm("up", "--skip-pull")).output;
     console.log(`$ npm run up -- --stack ${stackName}\n${text.split("\n").filter((l) => !/^\s*[+~-]?\s*(pulumi|docker|opencode-cloud):|^\s*$/.test(l)).join("\n")}`);
     return text;
   };
 
   beforeAll(async () => {
-    process.env["PATH"] = env["PATH"]; // the Automation API finds the CLI on this process's PATH
-    port = await freePort();
     chmodSync(hostFolder, 0o755); // mkdtemp makes it 0700 for root; the sandbox user reads it as others do
     writeFileSync(join(hostFolder, "from-the-host.txt"), "hello from the host\n");
-    const pulumiCommand = await PulumiCommand.get();
-    stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: PROJECT_DIR }, { pulumiCommand, envVars: env as Record<string, string> });
-    await stack.setAllConfig({
-      "opencode-cloud:image": { value: `${image}:latest` },
-      "opencode-cloud:port": { value: String(port) },
-    });
-    await stack.setConfig("opencode-cloud:folders[0]", { value: `${hostFolder}:from-host:ro` }, true);
-    await stack.setConfig("opencode-cloud:env[0]", { value: "IT_PLAIN=plain-value" }, true);
-    await stack.setConfig("opencode-cloud:secretEnv[0]", { value: `IT_SECRET=${secretValue}`, secret: true }, true);
+    await stack.create();
+    ok(await stack.cli("stack", "init")); // `pulumi config set` needs the stack; `npm run up` would create it
+    ok(await stack.cli("config", "set", "--path", `${KEY("folders")}[0]`, `${hostFolder}:from-host:ro`));
+    ok(await stack.cli("config", "set", "--path", `${KEY("env")}[0]`, "IT_PLAIN=plain-value"));
+    ok(await stack.cli("config", "set", "--path", "--secret", `${KEY("secretEnv")}[0]`, `IT_SECRET=${secretValue}`));
   });
   afterAll(async () => {
-    await stack?.destroy().catch(() => undefined);
-    for (const kind of ["sessions", "projects", "config"]) await docker.getVolume(`${container}-${kind}`).remove().catch(() => undefined);
-    await stack?.workspace.removeStack(stackName).catch(() => undefined);
-    rmSync(stackFile, { force: true });
+    await stack.remove(docker);
     for (const dir of [backend, stateHome, hostFolder]) rmSync(dir, { recursive: true, force: true });
   });
 
   it("brings the sandbox up healthy, with the host folder, the env var and the secret env var", async () => {
     await runUp();
-    expect(await status(parseCliArgs("status", ["--stack", stackName]), io, deps)).toBe(0);
+    ok(await stack.npm("status"));
     const c = docker.getContainer(container);
     expect(await execIn(c, ["cat", `${VOLUMES.projects}/from-host/from-the-host.txt`])).toEqual({ code: 0, output: "hello from the host\n" });
     expect((await execIn(c, ["sh", "-c", "touch ~/workspace/from-host/x"], "1000")).code).not.toBe(0);
     expect(await execIn(c, ["sh", "-c", "echo $IT_PLAIN $IT_SECRET"])).toEqual({ code: 0, output: `plain-value ${secretValue}\n` });
-    // The backend's files themselves: the Automation API's exportStack decrypts secrets (--show-secrets).
+    // The backend's files themselves (the stack file holds the secret only encrypted).
     expect(stateText(backend)).not.toContain(secretValue);
     expect(readFileSync(stackFile, "utf8")).not.toContain(secretValue);
   });
@@ -109,7 +89,7 @@ describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi CLI"
   it("backs up the sessions volume before the container moves to another image", async () => {
     const next = `it-next-${process.pid}`;
     await push(docker, settings, await variant(docker, `${image}:latest`, next), image, next);
-    await stack.setConfig("opencode-cloud:image", { value: `${image}:${next}` });
+    ok(await stack.cli("config", "set", KEY("image"), `${image}:${next}`));
     const text = await runUp();
     expect(text).toContain("with another image");
     // deleteBeforeReplace: the old container is gone before its replacement is created (same name, same port).

@@ -10,20 +10,14 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { CI_ENV, HEALTH_ROUTE, LABELS } from "../../src/facts.js";
 import { describeOn, realEngine } from "./support/env.js";
 import { createSession, freePort, get, sessionIds, waitForHealthyAnswer } from "./support/opencode.js";
-import { loopbackConfig, pulumiEnv, run, stateText, testStack as stackIn, type RunResult } from "./support/pulumi.js";
+import { KEY, loopbackConfig, ok, pulumiEnv, run, stateText, testStack as stackIn } from "./support/pulumi.js";
 
 const engine = await realEngine();
 const pulumi = pulumiEnv();
-const KEY = (k: string) => `opencode-cloud:${k}`;
 
 /** A stack of this test run (support/pulumi.ts), in this file's backend; `extraEnv`: what its user has beyond the tools. */
 const testStack = (name: string, config: () => Promise<Record<string, unknown>>, extraEnv: NodeJS.ProcessEnv = {}) =>
   stackIn(pulumi!, name, config, extraEnv);
-
-const ok = (r: RunResult): RunResult => {
-  expect(r.code, r.output).toBe(0);
-  return r;
-};
 
 describeOn(pulumi ? engine : undefined, "npm run up through the real Pulumi engine (loopback registries)", ({ docker }) => {
   const name = `it-${process.pid}`;

@@ -1,8 +1,8 @@
 // One "deployment" of the dev stack on the real engine: the program's declared volumes and container (from the
 // Pulumi program under mocks), placed under a unique name prefix and a free loopback port so several can run on a
-// shared engine, created through the harness. Cleans up everything it created.
+// shared engine, created through the harness. Cleans up everything it created. Used where the harness is kept
+// (see the header of harness.ts): the image's own behaviour and the start-time benchmark, not the program's declaration.
 import type Docker from "dockerode";
-import { VOLUMES, type VolumeKind } from "../../../src/facts.js";
 import { runProgram, TYPES, type RunOptions } from "../../support/program.js";
 import { createContainer, createNetworks, createVolumes, destroyContainer, place, type DeclaredResource } from "./harness.js";
 import { demux, freePort } from "./opencode.js";
@@ -38,14 +38,6 @@ export class Deployment {
 
   get volumeDecls(): DeclaredResource[] {
     return this.declared.filter((r) => r.type === TYPES.volume);
-  }
-
-  /** The placed volume name mounted at a VOLUMES path. */
-  volumeName(kind: VolumeKind): string {
-    const mounts = (this.containerDecl.inputs.mounts as { source: string; target: string }[] | undefined) ?? [];
-    const m = mounts.find((x) => x.target === VOLUMES[kind]);
-    if (!m) throw new Error(`the container mounts nothing at ${VOLUMES[kind]}`);
-    return m.source;
   }
 
   /** The declared host IP of the published port. */

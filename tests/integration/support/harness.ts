@@ -1,3 +1,9 @@
+// Kept for what only it proves quickly (issue 9): sandbox.test.ts, workspace.test.ts and browser.test.ts (SIGKILL and
+// restart, a 100k-file workspace, ownership repair, the browser) and bench/start-time.ts create dozens of short-lived
+// containers of the dev stack's declaration, each in seconds where `npm run up` costs 30-60 s. What the program
+// declares (capabilities, limits, network, auth) and every day-two command run on the container the real Pulumi CLI
+// creates instead (hardening.test.ts, day-two.test.ts, pulumi-cli.test.ts, pulumi-up.test.ts).
+//
 // A small test harness that creates, on a real Docker engine, the docker.Volume and docker.Container resources the
 // Pulumi program declares (as captured under mocks by tests/support/program.ts). It is not a provider: it maps each
 // input field the way the docker provider (terraform-provider-docker, which @pulumi/docker 5.x wraps) maps it onto

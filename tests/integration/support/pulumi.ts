@@ -20,7 +20,10 @@ export const PROJECT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface RunResult {
   readonly code: number;
+  /** stdout and stderr, interleaved as they came. */
   readonly output: string;
+  /** stdout alone (what a script capturing the command gets). */
+  readonly stdout: string;
 }
 
 /** Runs a command to completion, output (stdout and stderr, interleaved) captured; never throws on exit codes. */
@@ -28,13 +31,17 @@ export function run(command: string, args: readonly string[], options: { env: No
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd ?? PROJECT_DIR, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    child.stdout.on("data", (c: Buffer) => (output += c.toString("utf8")));
+    let stdout = "";
+    child.stdout.on("data", (c: Buffer) => {
+      output += c.toString("utf8");
+      stdout += c.toString("utf8");
+    });
     child.stderr.on("data", (c: Buffer) => (output += c.toString("utf8")));
     const timer = setTimeout(() => child.kill("SIGTERM"), options.timeoutMs ?? 600_000);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : -1), output });
+      resolve({ code: code ?? (signal ? 128 : -1), output, stdout });
     });
   });
 }
@@ -97,45 +104,67 @@ export function stateText(dir: string): string {
   return text;
 }
 
-const KEY = (k: string) => `opencode-cloud:${k}`;
+/** A command's result, asserted to have exited 0 (its output shown when not). */
+export function ok(r: RunResult): RunResult {
+  expect(r.code, r.output).toBe(0);
+  return r;
+}
 
-/** stacks/Pulumi.loopback.yaml's config: the dev stack pulling from the loopback "Docker Hub" and "GHCR". */
-export const loopbackConfig = (): Record<string, unknown> =>
-  (parseYaml(readFileSync(join(PROJECT_DIR, "stacks", "Pulumi.loopback.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+/** A config key of the project: `opencode-cloud:<key>`. */
+export const KEY = (key: string): string => `opencode-cloud:${key}`;
+
+/** The config of stacks/Pulumi.loopback.yaml: the image pulled from the loopback "Docker Hub", "GHCR" behind it. */
+export function loopbackConfig(): Record<string, unknown> {
+  return (parseYaml(readFileSync(join(PROJECT_DIR, "stacks", "Pulumi.loopback.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+}
+
+/** One stack of a test run, driven as a person drives it: `npm run <command> -- --stack <name>` and `pulumi`. */
+export interface TestStack {
+  readonly name: string;
+  /** Its config file, stacks/Pulumi.<name>.yaml. */
+  readonly file: string;
+  /** The environment its commands run with (the Pulumi environment and the test's additions). */
+  readonly env: NodeJS.ProcessEnv;
+  /** `npm run <script> -- --stack <name> [args]`, as the README says. */
+  npm(script: string, ...args: string[]): Promise<RunResult>;
+  /** `pulumi <args> --stack <name>`. */
+  cli(...args: string[]): Promise<RunResult>;
+  /** `pulumi stack output --json --show-secrets`. */
+  outputs(): Promise<Record<string, unknown>>;
+  /** The stack's password, as the README says to read it again (`npm run up` generated it on first use). */
+  password(): Promise<string>;
+  /** Basic auth with the stack's password. */
+  authorization(): Promise<string>;
+  /** Writes stacks/Pulumi.<name>.yaml from the test's config. */
+  create(): Promise<void>;
+  /** `npm run down`, the stack's volumes, the stack itself and its file: all gone. */
+  remove(docker: Docker): Promise<void>;
+}
 
 /**
- * A stack of a test run in `pulumi`'s backend: stacks/Pulumi.<name>.yaml written from `config`, driven through
- * `npm run` and `pulumi` as the README says, removed with its resources after. `extraEnv`: what the person running
- * it has beyond the tools.
+ * A stack of this test run: stacks/Pulumi.<name>.yaml written from `config`, removed with its resources after.
+ * `extraEnv` is what the person running it has beyond the tools (XDG_STATE_HOME, where backups go; a Docker client
+ * config with a BuildKit builder).
  */
-export function testStack(pulumi: PulumiEnv, name: string, config: () => Promise<Record<string, unknown>>, extraEnv: NodeJS.ProcessEnv = {}) {
+export function testStack(pulumi: PulumiEnv, name: string, config: () => Promise<Record<string, unknown>>, extraEnv: NodeJS.ProcessEnv = {}): TestStack {
   const file = join(PROJECT_DIR, "stacks", `Pulumi.${name}.yaml`);
   const env = { ...pulumi.env, ...extraEnv };
   const cli = (...args: string[]): Promise<RunResult> => run("pulumi", [...args, "--stack", name, "--non-interactive"], { env });
+  const npm = (script: string, ...args: string[]): Promise<RunResult> => run("npm", ["run", "--silent", script, "--", "--stack", name, ...args], { env });
+  const password = async (): Promise<string> => ok(await cli("config", "get", KEY("password"))).output.trim();
   return {
-    /** The stack's config file. */
+    name,
     file,
-    /** `npm run <script> -- --stack <name>`, as the README says. */
-    npm: (script: string): Promise<RunResult> => run("npm", ["run", "--silent", script, "--", "--stack", name], { env }),
-    /** `pulumi <args> --stack <name>`. */
+    env,
+    npm,
     cli,
-    outputs: async (): Promise<Record<string, unknown>> => JSON.parse((await cli("stack", "output", "--json", "--show-secrets")).output) as Record<string, unknown>,
-    /** The stack's password, as the README says to read it again (`npm run up` generated it on first use). */
-    async password(): Promise<string> {
-      const r = await cli("config", "get", KEY("password"));
-      expect(r.code, r.output).toBe(0);
-      return r.output.trim();
-    },
-    /** Basic auth with the stack's password. */
-    async authorization(): Promise<string> {
-      return basicAuth(await this.password());
-    },
-    async create(): Promise<void> {
-      writeFileSync(file, stringifyYaml({ config: await config() }));
-    },
-    async remove(docker: Docker): Promise<void> {
+    outputs: async () => JSON.parse(ok(await cli("stack", "output", "--json", "--show-secrets")).output) as Record<string, unknown>,
+    password,
+    authorization: async () => basicAuth(await password()),
+    create: async () => writeFileSync(file, stringifyYaml({ config: await config() })),
+    async remove(docker) {
       const volumes = await docker.listVolumes({ filters: { label: [`${LABELS.stack}=${name}`] } });
-      await run("npm", ["run", "--silent", "down", "--", "--stack", name], { env });
+      await npm("down");
       for (const v of volumes.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
       await run("pulumi", ["stack", "rm", "--yes", "--force", "--stack", name, "--non-interactive"], { env });
       rmSync(file, { force: true });
