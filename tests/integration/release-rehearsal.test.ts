@@ -2,12 +2,10 @@
 // the loopback "Docker Hub" and "GHCR" behind their token server, cosign in key mode), then what must hold around
 // it: a re-run changes nothing, a build of the same commit by another run is refused for the existing X.Y.Z, a
 // registry that is down is left out with a warning. Each step builds on the one before (the first warms the cache).
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, expect, it } from "vitest";
 
 import { CI_ENV, PLATFORMS } from "../../src/facts.js";
@@ -16,9 +14,9 @@ import { indexPlatforms } from "../../src/release/gateway.js";
 import { parsePlatforms } from "../../src/release/rehearsal.js";
 import { findCosign } from "../../scripts/release-local/cosign.js";
 import { describeOn, inCI, realEngine } from "./support/env.js";
+import { run, type RunResult } from "./support/pulumi.js";
 import { toolsEnv } from "./support/tools-env.js";
 
-const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
 const engine = await realEngine(false);
 /** Under CI=true a missing tool fails this file; elsewhere the suite is skipped with the reason. */
 function need(what: string, found: boolean): boolean {
@@ -32,24 +30,6 @@ const hasPulumi = need("no pulumi on PATH (scripts/ci-env.sh builds it)", (env["
 const cosign = findCosign();
 const hasCosign = need(`no cosign for the signing step (looked in ${cosign.searched})`, cosign.path !== undefined);
 
-interface RunResult {
-  code: number;
-  output: string;
-}
-function run(command: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: PROJECT_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (c: Buffer) => (output += c.toString("utf8")));
-    child.stderr.on("data", (c: Buffer) => (output += c.toString("utf8")));
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, output });
-    });
-  });
-}
 // amd64 always; arm64 (QEMU here) only when a rehearsal already built it on this builder (its cache is warm): a cold
 // arm64 build under emulation does not fit CI's time here (README, "Wall time"). REHEARSAL_PLATFORMS overrides.
 const platforms = parsePlatforms(process.env["REHEARSAL_PLATFORMS"] ?? (existsSync(CI_ENV.rehearsal.arm64Warm) ? PLATFORMS.join(",") : "amd64"));
@@ -70,7 +50,7 @@ const work = mkdtempSync(join(tmpdir(), "opencode-cloud-rehearsal-it-"));
 let runs = 0;
 async function rehearse(...args: string[]): Promise<{ result: RunResult; summary: Summary }> {
   const json = join(work, `summary-${++runs}.json`);
-  const result = await run("npm", ["run", "--silent", "release:local", "--", "--platforms", platforms.join(","), "--json", json, ...args], 90 * 60_000);
+  const result = await run("npm", ["run", "--silent", "release:local", "--", "--platforms", platforms.join(","), "--json", json, ...args], { env, timeoutMs: 90 * 60_000 });
   console.log(result.output.split("\n").filter((l) => /^(==|digest|index|warning|problem|rehearsal|  )/.test(l)).join("\n"));
   return { result, summary: JSON.parse(readFileSync(json, "utf8")) as Summary };
 }
