@@ -133,7 +133,7 @@ wait_for() { # URL EXPECTED-CODE WHAT LOG
 }
 command -v curl >/dev/null || die "curl missing"
 # The pid of whatever listens on a TCP port.
-listener() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+listener() { ss -ltnpH "sport = :$1" | { grep -o 'pid=[0-9]*' || true; } | head -1 | cut -d= -f2; }
 
 # The token server and the registries listen on inner ports; their public ports belong to the front (below).
 # An older setup ran them on the public ports themselves: those are stopped.
