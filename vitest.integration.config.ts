@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { toolsEnv } from "./tests/integration/support/tools-env.js";
+import { toolsEnv } from "./scripts/lib/tools-env.js";
 
 // Real-engine tier: a Docker engine, loopback registries and the real opencode (see scripts/ci-env.sh).
 export default defineConfig({

@@ -39,7 +39,7 @@ import {
   type RehearsalInput,
   type RehearsalJob,
 } from "../src/release/rehearsal.js";
-import { toolsEnv } from "../tests/integration/support/tools-env.js";
+import { toolsEnv } from "./lib/tools-env.js";
 import { errorOf, runActionBundle } from "./lib/run-action.js";
 import { findCosign } from "./release-local/cosign.js";
 

@@ -192,14 +192,14 @@ async function main(): Promise<void> {
   await writeEnvFiles();
 
   const fmt = (s?: number) => (s === undefined ? "-" : `${s.toFixed(1)}s`);
-  console.log("tool                            version   state   modules  test     build    size");
+  const rows = [["tool", "version", "state", "modules", "test", "build", "size"]];
   for (const i of all) {
     const size = `${((await stat(i.binary)).size / 1048576).toFixed(1)} MiB`;
-    console.log(
-      `${i.entry.bin.padEnd(32)}${i.entry.version.padEnd(10)}${(i.cached ? "cached" : "built").padEnd(8)}` +
-        `${fmt(i.moduleSeconds).padEnd(9)}${fmt(i.testSeconds).padEnd(9)}${fmt(i.buildSeconds).padEnd(9)}${size}`,
-    );
+    rows.push([i.entry.bin, i.entry.version, i.cached ? "cached" : "built", fmt(i.moduleSeconds), fmt(i.testSeconds), fmt(i.buildSeconds), size]);
   }
+  // Columns as wide as their longest cell: versions such as a pseudo-version or a commit-labelled build are long.
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)) + 2);
+  for (const r of rows) console.log(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join(""));
   if (pluginsInstalled.length > 0) log(`plugins installed: ${pluginsInstalled.join(", ")}`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s; for a shell: . ${join(CI_ENV.toolsDir, "env.sh")}`);
   console.log(`export PATH="${BIN}:$PATH"`);

@@ -15,7 +15,7 @@ import { parsePlatforms } from "../../src/release/rehearsal.js";
 import { findCosign } from "../../scripts/release-local/cosign.js";
 import { describeOn, inCI, realEngine } from "./support/env.js";
 import { run, type RunResult } from "./support/pulumi.js";
-import { toolsEnv } from "./support/tools-env.js";
+import { toolsEnv } from "../../scripts/lib/tools-env.js";
 
 const engine = await realEngine(false);
 /** Under CI=true a missing tool fails this file; elsewhere the suite is skipped with the reason. */

@@ -11,7 +11,7 @@ import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml, stringify } from "yaml";
 import { KUBE_TOOLS } from "../../../src/facts.js";
-import { readToolsEnvFile, toolsEnvOf, type ToolsEnvFile } from "./tools-env.js";
+import { readToolsEnvFile, toolsEnvOf, type ToolsEnvFile } from "../../../scripts/lib/tools-env.js";
 
 const run = promisify(execFile);
 

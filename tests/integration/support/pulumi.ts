@@ -14,7 +14,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { LABELS } from "../../../src/facts.js";
 import { inCI } from "./env.js";
 import { basicAuth } from "./opencode.js";
-import { toolsEnv } from "./tools-env.js";
+import { toolsEnv } from "../../../scripts/lib/tools-env.js";
 
 export const PROJECT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
 

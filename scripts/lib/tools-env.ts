@@ -1,12 +1,13 @@
-// The environment the real-engine tier runs the Pulumi CLI with: scripts/ci-env/build-tools.ts writes
-// <toolsDir>/env.json (the bin directory to put first on PATH, the offline PULUMI_* settings). Read by
-// vitest.integration.config.ts, so every test and every `pulumi`/`npm run up` it spawns inherits it.
+// The environment the Pulumi CLI runs with here (the real-engine tier, npm run release:local):
+// scripts/ci-env/build-tools.ts writes <toolsDir>/env.json (the bin directory to put first on PATH, the offline
+// PULUMI_* settings). Read by vitest.integration.config.ts, so every test and every `pulumi`/`npm run up` it spawns
+// inherits it.
 // scripts/ci-env/build-kube.sh writes a file of the same shape for the team tier (support/kube.ts), with the
 // paths of the cluster pieces besides.
 // Under CI=true a missing file is an error; elsewhere the tier runs with the caller's own environment.
 import { readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { CI_ENV } from "../../../src/facts.js";
+import { CI_ENV } from "../../src/facts.js";
 
 export const TOOLS_ENV_FILE = join(CI_ENV.toolsDir, "env.json");
 
