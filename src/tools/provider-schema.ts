@@ -233,12 +233,12 @@ function checkObject(
   for (const name of required ?? []) if (value[name] === undefined || value[name] === null) out.problems.push(`${at(name)}: required by the schema, not set`);
   for (const [name, v] of Object.entries(value)) {
     if (v === undefined) continue;
+    out.paths.add(at(name));
     const spec = properties?.[name];
     if (!spec) {
       out.problems.push(`${at(name)}: not a property the schema knows`);
       continue;
     }
-    out.paths.add(at(name));
     checkValue(schema, namer, spec, v, at(name), out);
   }
 }

@@ -141,4 +141,12 @@ suite("what a program sets, read against the schema", () => {
     expect(touchedDifferences(SCHEMA, TOKEN, "spec.ports.port", cmp)).toEqual([]);
     expect(touchedDifferences(SCHEMA, TOKEN, "spec.labels.*", cmp)).toEqual([]);
   });
+
+  it("lists a path the schema lacks among those set, so that its difference is found", () => {
+    const schema = structuredClone(SCHEMA);
+    delete schema.types["k:core/v1:Port"]!.properties!["target"];
+    expect(checkInputs(schema, TOKEN, { spec: { ports: [{ port: 1, target: "x" }] } }).paths).toContain("spec.ports.target");
+    const cmp = compareWithSdk(schema, { [TOKEN]: "apps/v1/thing" }, read(FILES));
+    expect(touchedDifferences(schema, TOKEN, "spec.ports.target", cmp).map(describe)).toEqual(["core.v1.Port.target: SDK number | string, provider absent"]);
+  });
 });
