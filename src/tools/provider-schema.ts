@@ -20,6 +20,8 @@ import {
 interface ObjectSpec {
   properties?: Record<string, SchemaTypeSpec>;
   required?: string[];
+  /** What the Node.js code generator takes as required instead of `required`, where given. */
+  language?: { nodejs?: { requiredInputs?: string[]; requiredOutputs?: string[] } };
 }
 
 /** A package schema as `GetSchema` answers it, as much of it as the comparison reads. */
@@ -35,7 +37,6 @@ export interface PackageSchema {
       requiredInputs?: string[];
       /** Hand-written in the SDK (Kubernetes' yaml, helm and kustomize components): no generated class to compare. */
       isOverlay?: boolean;
-      language?: { nodejs?: { requiredOutputs?: string[] } };
     }
   >;
   types: Record<string, ObjectSpec & { type?: string; enum?: unknown[] }>;
@@ -51,11 +52,11 @@ export interface SchemaComparison {
   extraTokens: string[];
   /** Overlay resources: hand-written on both sides, not compared. */
   overlays: string[];
-  /** How many resources (inputs and outputs) and nested input types were compared. */
-  compared: { resources: number; types: number };
+  /** How many resources (inputs and outputs), nested input types and nested output types were compared. */
+  compared: { resources: number; inputTypes: number; outputTypes: number };
   /** Every difference in inputs and nested input types: `apps.v1.StatefulSetArgs.spec`, `core.v1.PodSpec.volumes`, ... */
   inputs: Difference[];
-  /** Differences in what the provider returns (resource outputs): `core.v1.Service.status`, ... */
+  /** Differences in what the provider returns (resource outputs and nested output types): `core.v1.Service.status`, ... */
   outputs: Difference[];
 }
 
@@ -76,26 +77,24 @@ function must<T>(value: T | undefined, what: string): T {
 
 /**
  * Compares the resources the SDK registers (`sdkFiles`: token -> the declaration file of its class) and the
- * provider's configuration with the schema: inputs, outputs and every nested input type either side refers to,
- * followed transitively. Enum types are compared by name.
+ * provider's configuration with the schema: inputs, outputs, and every nested input type (types/input.d.ts) and
+ * output type (types/output.d.ts) either side refers to, followed transitively. Enum types are compared by name.
  */
 export function compareWithSdk(schema: PackageSchema, sdkFiles: Readonly<Record<string, string>>, dts: DtsReader): SchemaComparison {
   const namer = namerOf(schema);
   const allOutputsRequired = schema.language?.nodejs?.compatibility === "kubernetes20";
-  const typeTokens = new Map(Object.keys(schema.types).map((token) => [namer(token), token]));
-  const inputDts = must(dts("types/input"), "types/input.d.ts");
   const sdk = new Set(Object.keys(sdkFiles));
-  const overlays = Object.keys(schema.resources).filter((t) => schema.resources[t]!.isOverlay).sort();
   const result: SchemaComparison = {
     missingTokens: [...sdk].filter((t) => !schema.resources[t]).sort(),
     extraTokens: Object.keys(schema.resources).filter((t) => !sdk.has(t) && !schema.resources[t]!.isOverlay).sort(),
-    overlays,
-    compared: { resources: 0, types: 0 },
+    overlays: Object.keys(schema.resources).filter((t) => schema.resources[t]!.isOverlay).sort(),
+    compared: { resources: 0, inputTypes: 0, outputTypes: 0 },
     inputs: [],
     outputs: [],
   };
-  const nested = new Set<string>();
-  const follow = (...shapes: Shape[]) => shapes.forEach((s) => referencedTypes(s).forEach((t) => nested.add(t)));
+  const nestedIn = new Set<string>();
+  const nestedOut = new Set<string>();
+  const follow = (into: Set<string>, ...shapes: Shape[]) => shapes.forEach((s) => referencedTypes(s).forEach((t) => into.add(t)));
 
   for (const token of [...sdk].filter((t) => schema.resources[t] && !schema.resources[t].isOverlay).sort()) {
     const res = schema.resources[token]!;
@@ -106,41 +105,59 @@ export function compareWithSdk(schema: PackageSchema, sdkFiles: Readonly<Record<
     const sdkIn = dtsShape(must(declarationBody(text, "interface", `${name}Args`), `${file}.d.ts ${name}Args`));
     const schemaIn = schemaShape(res.inputProperties, res.requiredInputs, namer);
     result.inputs.push(...compareShapes(`${owner}Args`, sdkIn, schemaIn));
-    follow(sdkIn, schemaIn);
+    follow(nestedIn, sdkIn, schemaIn);
     const sdkOut = dtsShape(must(declarationBody(text, "class", name), `${file}.d.ts class ${name}`));
     // The class declares `urn`/`id` through its base and nothing else that is not an output. In `kubernetes20`
     // compatibility the Node.js code generator declares every output required (genResource: codegen.RequiredType).
     const requiredOut = allOutputsRequired ? Object.keys(res.properties ?? {}) : (res.language?.nodejs?.requiredOutputs ?? res.required);
-    result.outputs.push(...compareShapes(owner, sdkOut, schemaShape(res.properties, requiredOut, namer)));
+    const schemaOut = schemaShape(res.properties, requiredOut, namer);
+    result.outputs.push(...compareShapes(owner, sdkOut, schemaOut));
+    follow(nestedOut, sdkOut, schemaOut);
     result.compared.resources++;
   }
   const sdkProvider = dtsShape(must(declarationBody(must(dts("provider"), "provider.d.ts"), "interface", "ProviderArgs"), "provider.d.ts ProviderArgs"));
   const schemaProvider = schemaShape(schema.provider.inputProperties, schema.provider.requiredInputs, namer);
   result.inputs.push(...compareShapes("ProviderArgs", sdkProvider, schemaProvider));
-  follow(sdkProvider, schemaProvider);
+  follow(nestedIn, sdkProvider, schemaProvider);
 
+  // The code generator's genType: a type's `language.nodejs.requiredInputs`/`requiredOutputs` overrides `required`.
+  result.compared.inputTypes = compareNested(schema, nestedIn, must(dts("types/input"), "types/input.d.ts"), (t) => t.language?.nodejs?.requiredInputs ?? t.required, result.inputs);
+  if (nestedOut.size > 0) {
+    result.compared.outputTypes = compareNested(schema, nestedOut, must(dts("types/output"), "types/output.d.ts"), (t) => t.language?.nodejs?.requiredOutputs ?? t.required, result.outputs);
+  }
+  result.inputs.sort((a, b) => a.path.localeCompare(b.path));
+  result.outputs.sort((a, b) => a.path.localeCompare(b.path));
+  return result;
+}
+
+/** Compares the nested types named in `start` and every type they refer to with the interfaces of one .d.ts text;
+ * pushes the differences into `into`; answers how many types were compared. */
+function compareNested(schema: PackageSchema, start: ReadonlySet<string>, dtsText: string, requiredOf: (t: ObjectSpec) => string[] | undefined, into: Difference[]): number {
+  const namer = namerOf(schema);
+  const typeTokens = new Map(Object.keys(schema.types).map((token) => [namer(token), token]));
+  const nested = new Set(start);
   const seen = new Set<string>();
+  let compared = 0;
   while (nested.size > seen.size) {
     for (const typeName of [...nested].sort()) {
       if (seen.has(typeName)) continue;
       seen.add(typeName);
       const spec = schema.types[typeTokens.get(typeName) ?? ""];
       if (spec?.enum) continue;
-      const body = declarationBody(inputDts, "interface", typeName);
+      const body = declarationBody(dtsText, "interface", typeName);
       if (!body || !spec) {
-        result.inputs.push({ path: `${typeName}.*`, ...(body ? { sdk: { type: typeName, required: false } } : {}), ...(spec ? { schema: { type: typeName, required: false } } : {}) });
+        into.push({ path: `${typeName}.*`, ...(body ? { sdk: { type: typeName, required: false } } : {}), ...(spec ? { schema: { type: typeName, required: false } } : {}) });
         continue;
       }
       const sdkShape = dtsShape(body);
-      const schemaShapeOf = schemaShape(spec.properties, spec.required, namer);
-      result.inputs.push(...compareShapes(typeName, sdkShape, schemaShapeOf));
-      follow(sdkShape, schemaShapeOf);
-      result.compared.types++;
+      const schemaShapeOf = schemaShape(spec.properties, requiredOf(spec), namer);
+      into.push(...compareShapes(typeName, sdkShape, schemaShapeOf));
+      referencedTypes(sdkShape).forEach((t) => nested.add(t));
+      referencedTypes(schemaShapeOf).forEach((t) => nested.add(t));
+      compared++;
     }
   }
-  result.inputs.sort((a, b) => a.path.localeCompare(b.path));
-  result.outputs.sort((a, b) => a.path.localeCompare(b.path));
-  return result;
+  return compared;
 }
 
 /** What a program's inputs to one resource are, read against the schema. */

@@ -174,7 +174,7 @@ export function reportLines(subject: ProviderSubject, r: ProviderReport): string
   const list = (items: readonly string[]) => (items.length === 0 ? "none" : items.join(", "));
   const lines = [
     `@pulumi/${subject.name} ${subject.sdkVersion} (SDK) against the plugin's schema ${r.schemaVersion}`,
-    `compared: ${c.compared.resources} resources (inputs and outputs), ${c.compared.types} nested input types, the provider configuration`,
+    `compared: ${c.compared.resources} resources (inputs and outputs), ${c.compared.inputTypes} nested input types, ${c.compared.outputTypes} nested output types, the provider configuration`,
     `resource tokens the SDK registers that the plugin lacks: ${list(c.missingTokens)}`,
     `resource tokens the plugin serves that the SDK has no class for: ${list(c.extraTokens)}`,
     `overlay resources (hand-written on both sides, not compared): ${c.overlays.length}`,
@@ -182,7 +182,7 @@ export function reportLines(subject: ProviderSubject, r: ProviderReport): string
     `inputs and nested input types that differ (${c.inputs.length}):`,
     ...c.inputs.map((d) => `  ${describe(d)}`),
     "",
-    `outputs that differ (${c.outputs.length}):`,
+    `outputs and nested output types that differ (${c.outputs.length}):`,
     ...c.outputs.map((d) => `  ${describe(d)}`),
     "",
     `what the program sets (${subject.variants.length} variants):`,

@@ -32,6 +32,8 @@ const SCHEMA: PackageSchema = {
     "k:core/v1:Port": {
       properties: { port: { type: "integer" }, target: { oneOf: [{ type: "integer" }, { type: "string" }] }, extra: { $ref: "pulumi.json#/Any" } },
       required: ["port"],
+      // The SDK's output interfaces declare what the provider always returns: here the target as well.
+      language: { nodejs: { requiredOutputs: ["port", "target"] } },
     },
     "k:core/v1:Mode": { type: "string", enum: [{ value: "Fast" }, { value: "Slow" }] },
   },
@@ -62,13 +64,25 @@ export declare namespace apps { namespace v1 {
 export declare namespace core { namespace v1 {
     interface Port { port: pulumi.Input<number>; target?: pulumi.Input<number | string>; extra?: any; }
 } }`,
+  "types/output": `
+export declare namespace apps { namespace v1 {
+    interface ThingSpec { ports?: outputs.core.v1.Port[]; labels?: { [key: string]: string; }; mode?: string | enums.core.v1.Mode; strictMode?: enums.core.v1.Mode; }
+} }
+export declare namespace core { namespace v1 {
+    interface Port { port: number; target: number | string; extra?: any; }
+} }`,
 };
 const read = (files: Record<string, string>) => (file: string) => files[file];
 
 suite("comparing a whole package", () => {
   it("finds no difference where SDK and schema agree, following nested types through namespaces", () => {
     const cmp = compareWithSdk(SCHEMA, { [TOKEN]: "apps/v1/thing" }, read(FILES));
-    expect(cmp).toMatchObject({ missingTokens: [], extraTokens: [], overlays: ["k:yaml:Bundle"], compared: { resources: 1, types: 2 }, inputs: [], outputs: [] });
+    expect(cmp).toMatchObject({ missingTokens: [], extraTokens: [], overlays: ["k:yaml:Bundle"], compared: { resources: 1, inputTypes: 2, outputTypes: 2 }, inputs: [], outputs: [] });
+  });
+
+  it("compares nested output types with what the code generator takes as required for outputs", () => {
+    const files = { ...FILES, "types/output": FILES["types/output"]!.replace("target: number | string", "target?: number | string") };
+    expect(compareWithSdk(SCHEMA, { [TOKEN]: "apps/v1/thing" }, read(files)).outputs.map(describe)).toEqual(["core.v1.Port.target: SDK number | string, provider number | string (required)"]);
   });
 
   it("reports a retyped nested property, a newly required one and tokens on one side only", () => {
