@@ -1,10 +1,11 @@
 // The docker provider built from tools/docker (on PATH, as scripts/ci-env sets it up) against the @pulumi/docker SDK
-// the program uses: every resource token the program registers is served, and no property the program sets (any
-// shipped stack, any opt-in setting) differs in name, type or required-ness. Under CI=true a missing plugin fails.
+// the program uses: every resource the program declares is served, and every property it sets (any shipped stack,
+// any opt-in setting) is in the schema with a fitting value and differs from the SDK in neither name, type nor
+// required-ness. Under CI=true a missing plugin fails.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { describe as show } from "../../src/tools/sdk-schema.js";
-import { compareWithSdk, DOCKER_RESOURCES, pluginSchema, programUsedPaths, touchedDifferences, type PackageSchema } from "../support/docker-schema.js";
+import { TYPES } from "../support/program.js";
+import { DOCKER, providerReport, reportLines, reportPasses } from "../support/provider-schema.js";
 import { inCI } from "./support/env.js";
 
 const BIN = "pulumi-resource-docker";
@@ -22,29 +23,18 @@ if (!plugin && inCI) throw new Error(`${BIN} is not on PATH under CI=true: build
 if (!plugin) console.warn(`docker provider schema tests skipped: no ${BIN} on PATH (tools/docker)`);
 
 (plugin ? describe : describe.skip)("docker provider built from tools/docker", () => {
-  let schema: PackageSchema;
-
   it("reports its own version, not the SDK's", () => {
     const version = execFileSync(plugin!, ["-version"], { encoding: "utf8" }).trim();
     expect(version).not.toMatch(/^v?5\.2\.0(\+|$)/);
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it("serves every resource token the program's SDK classes register", () => {
-    schema = pluginSchema(plugin);
-    expect(compareWithSdk(schema).missingTokens).toEqual([]);
-    for (const { token } of Object.values(DOCKER_RESOURCES)) expect(Object.keys(schema.resources)).toContain(token);
-  });
-
-  it("differs from the SDK in no property the program sets", async () => {
-    schema ??= pluginSchema(plugin);
-    const cmp = compareWithSdk(schema);
-    const used = await programUsedPaths();
-    // The comparison must have seen what the program declares (a Network joins when the program declares one).
-    expect([...used.keys()]).toEqual(
-      expect.arrayContaining(["docker:index/container:Container", "docker:index/remoteImage:RemoteImage", "docker:index/volume:Volume", "pulumi:providers:docker"]),
-    );
-    const touched = [...used].flatMap(([type, paths]) => [...paths].flatMap((p) => touchedDifferences(type, p, cmp, schema).map((d) => `${p}: ${show(d)}`)));
-    expect(touched).toEqual([]);
+  it("differs from the SDK in no property the program sets, and serves every resource it declares", async () => {
+    const report = await providerReport(DOCKER, DOCKER.schema(plugin!));
+    console.log(reportLines(DOCKER, report).join("\n"));
+    // The comparison must have seen what the program declares.
+    expect(report.used.map((u) => u.token)).toEqual(expect.arrayContaining([TYPES.container, TYPES.remoteImage, TYPES.volume, TYPES.network, TYPES.dockerProvider]));
+    expect(report.used.flatMap((u) => [...u.problems, ...u.differing])).toEqual([]);
+    expect(reportPasses(report)).toBe(true);
   });
 });
