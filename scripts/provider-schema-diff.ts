@@ -7,7 +7,7 @@
 //        scripts/ci-env/build-kube.sh built, from its env.json; `pulumi` from the tools' env.json asks it)
 import { readFileSync } from "node:fs";
 import { KUBE_ENV_FILE, type KubeEnvFile } from "../tests/integration/support/kube.js";
-import { toolsEnv } from "../tests/integration/support/tools-env.js";
+import { toolsEnv } from "./lib/tools-env.js";
 import { PROVIDERS, providerReport, reportLines, reportPasses } from "../tests/support/provider-schema.js";
 
 const [name = "", pluginArg] = process.argv.slice(2);
