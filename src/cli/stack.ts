@@ -1,12 +1,10 @@
 // What every command works on: the stack (through the Pulumi Automation API, state where backend.ts says) and the
 // stack's config as the settings module reads it; the commands' injectable I/O.
 
-import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { LocalWorkspace, type ConfigMap, type Stack } from "@pulumi/pulumi/automation/index.js";
 import type Docker from "dockerode";
+import { hostFiles, PROJECT_DIR } from "../config/host-files.js";
 import { PROJECT, type RawConfig } from "../config/schema.js";
 import type { ImageResolver } from "../image/types.js";
 import type { CliArgs } from "./args.js";
@@ -17,7 +15,7 @@ import type { Observed } from "./drift.js";
 import { ensurePulumiCli } from "./pulumi-cli.js";
 import type { SandboxOutputsView } from "./sandbox-view.js";
 
-export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export { PROJECT_DIR };
 
 export interface Io {
   readonly out: ProgressOutput;
@@ -51,7 +49,7 @@ export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string)
     values: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value])),
     secretKeys: new Set(Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k)),
     homeDir,
-    pathExists: existsSync,
+    ...hostFiles,
   };
 }
 

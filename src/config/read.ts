@@ -1,9 +1,9 @@
 // The edge between the Pulumi runtime and the pure settings modules: collects the config the CLI handed to this
 // process (values with project defaults merged, and which keys were secrets) and hands it to them.
 
-import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
+import { hostFiles } from "./host-files.js";
 import { parseReleaseSettings, type ReleaseSettings } from "./release.js";
 import type { RawConfig } from "./schema.js";
 
@@ -34,7 +34,7 @@ export function readRawConfig(): RawConfig {
     values: pulumi.runtime.allConfig(),
     secretKeys: secretKeys(),
     homeDir: homedir(),
-    pathExists: existsSync,
+    ...hostFiles,
   };
 }
 

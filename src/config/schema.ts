@@ -81,6 +81,17 @@ export const SANDBOX_KEYS = {
     default: false,
     description: "Stop unless the pulled digest carries a cosign signature that `cosign verify` accepts.",
   },
+  signatureKey: {
+    type: "string",
+    default: "",
+    description:
+      "Verify the signature with this public key instead of the release workflow's keyless identity: a PEM file (relative to the project, or absolute) or a KMS URI (`awskms://`, `gcpkms://`, `azurekms://`, `hashivault://`, `k8s://`); empty: keyless.",
+  },
+  signatureTlog: {
+    type: "boolean",
+    default: true,
+    description: "Require the signature's transparency-log entry; `false` (only with `signatureKey`) accepts a key signature made offline or on a private setup.",
+  },
   buildToolset: {
     type: "string",
     default: "full",
@@ -263,8 +274,12 @@ export interface RawConfig {
   readonly secretKeys: ReadonlySet<string>;
   /** Home directory of the user running the program (for the default SSH key directory). */
   readonly homeDir: string;
+  /** The project directory (where Pulumi.yaml is): a relative path in config is relative to it. */
+  readonly projectDir: string;
   /** Whether a path exists on this machine (host folders on a local Docker host are checked with it). */
   readonly pathExists?: (path: string) => boolean;
+  /** A file's text, or undefined when it cannot be read (the public key file of `signatureKey` is checked with it). */
+  readonly readText?: (path: string) => string | undefined;
 }
 
 /** Keys in the project's namespace that no program declares, sorted. */

@@ -1,6 +1,7 @@
 // The team stack's config keys (`opencode-cloud:mode: team`): type, default and description of each, in one table.
 // Pulumi.yaml declares the same (tests/unit/config/team.test.ts keeps the two equal). The image keys (imageTag,
-// image, imageDigest, requireSignature, platform) are the sandbox program's and are read by the same reader.
+// image, imageDigest, requireSignature, signatureKey, signatureTlog, platform) are the sandbox program's and are read
+// by the same reader.
 
 import { VOLUME_KINDS, type VolumeKind } from "../facts.js";
 

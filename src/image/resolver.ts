@@ -1,5 +1,6 @@
 // The pull source's resolution: the configured tag on Docker Hub first, then GHCR, pinned to the digest that
-// answered; checked against a configured digest; its cosign signature looked up and verified when cosign is there.
+// answered; checked against a configured digest; its cosign signature looked up and verified when cosign is there,
+// under the stack's signature policy (keyless by the release workflow, or the user's key).
 
 import { ConfigError } from "../config/errors.js";
 import { fullKey } from "../config/schema.js";
@@ -7,7 +8,7 @@ import { RegistryClient, type RegistryClientOptions } from "../oci/client.js";
 import { execCredentialHelper, readDockerConfig, registryCredential, type CredentialHelper } from "../oci/credentials.js";
 import { formatReference } from "../oci/reference.js";
 import type { ProgramLog } from "../sandbox/log.js";
-import { execCosign, type CosignVerifier } from "./cosign.js";
+import { describePolicy, execCosign, type CosignVerifier } from "./cosign.js";
 import type { ImageResolver, PullSettings, ResolvedImage, SignatureStatus } from "./types.js";
 
 export interface ResolverOptions extends Omit<RegistryClientOptions, "credential"> {
@@ -55,7 +56,7 @@ export function registryResolver(options: ResolverOptions = {}): ImageResolver {
         );
       }
       log.info(`sandbox image ${formatReference(candidate)} served by ${candidate.registry}: ${pinned}`);
-      const signature = await checkSignature(client, cosign, candidate.registry, candidate.repository, digest, pinned, settings.requireSignature, log);
+      const signature = await checkSignature(client, cosign, candidate.registry, candidate.repository, digest, pinned, settings, log);
       return { reference: { ...candidate, tag }, digest, registry: candidate.registry, pinned, signature };
     }
     throw new ImageResolutionError(failures);
@@ -69,22 +70,23 @@ async function checkSignature(
   repository: string,
   digest: string,
   pinned: string,
-  required: boolean,
+  { requireSignature: required, signature: policy }: Pick<PullSettings, "requireSignature" | "signature">,
   log: ProgramLog,
 ): Promise<SignatureStatus> {
   const requireKey = fullKey("requireSignature");
+  const signer = policy.kind === "keyless" ? "the release workflow" : `the key in ${fullKey("signatureKey")}`;
   const lookups = await Promise.allSettled([client.hasSignatureTag(host, repository, digest), client.hasSignatureReferrer(host, repository, digest)]);
   const via = lookups[0].status === "fulfilled" && lookups[0].value ? "tag" : lookups[1].status === "fulfilled" && lookups[1].value ? "referrers" : undefined;
   if (!via) {
     const unknown = lookups.filter((l): l is PromiseRejectedResult => l.status === "rejected").map((l) => (l.reason as Error).message);
     const detail = unknown.length > 0 ? ` (lookup errors: ${unknown.join("; ")})` : "";
-    if (required) throw new ConfigError(requireKey, `${pinned} carries no cosign signature${detail}`, "false, or an image signed by the release workflow");
+    if (required) throw new ConfigError(requireKey, `${pinned} carries no cosign signature${detail}`, `false, or an image signed by ${signer}`);
     log.warn(`${pinned} carries no cosign signature${detail}; set ${requireKey} to true to refuse unsigned images`);
     return { state: "absent" };
   }
-  const result = await cosign(pinned);
+  const result = await cosign(pinned, policy);
   if (result.state === "verified") {
-    log.info(`cosign verified the signature of ${pinned}`);
+    log.info(`cosign verified the signature of ${pinned} (${describePolicy(policy)})`);
     return { state: "verified" };
   }
   if (result.state === "not-installed") {
@@ -92,7 +94,8 @@ async function checkSignature(
     log.warn(`${pinned} has a cosign signature (found via ${via}) but cosign is not installed, so it was not verified`);
     return { state: "present", via };
   }
-  if (required) throw new ConfigError(requireKey, `cosign verify rejected ${pinned}: ${result.reason}`, "false, or an image whose signature verifies");
-  log.warn(`cosign verify rejected ${pinned}: ${result.reason}`);
+  const rejected = `cosign verify (${describePolicy(policy)}) rejected ${pinned}: ${result.reason}`;
+  if (required) throw new ConfigError(requireKey, rejected, `false, or an image whose signature verifies (signed by ${signer})`);
+  log.warn(rejected);
   return { state: "present", via };
 }

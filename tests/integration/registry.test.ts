@@ -3,6 +3,7 @@
 // endpoint. Images are pushed there by the engine; the resolver pulls anonymous tokens as it would from the real ones.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/errors.js";
+import { KEYLESS } from "../../src/config/sandbox/signature.js";
 import { IMAGE_NAMES } from "../../src/facts.js";
 import { ImageResolutionError, registryResolver } from "../../src/image/resolver.js";
 import type { PullSettings } from "../../src/image/types.js";
@@ -27,6 +28,7 @@ const settingsFor = (tag: string, expectedDigest?: string): PullSettings => ({
   source: "pull",
   candidates: [parseReference(`${IMAGE_NAMES.dockerHub}:${tag}`), parseReference(`${IMAGE_NAMES.ghcr}:${tag}`)],
   requireSignature: false,
+  signature: KEYLESS,
   ...(expectedDigest ? { expectedDigest } : {}),
 });
 

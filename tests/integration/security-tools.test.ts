@@ -1,21 +1,25 @@
 // The release gates against the real tools: cosign, trivy and dive built from their Go modules at the versions
 // actions/lib/pins.ts pins (scripts/ci-env/build-tools.sh), driven through the actions' bundles with `tool-path`, on
 // the real engine, the sandbox image scripts/ci-env.sh builds and its two loopback registries. trivy reads a
-// vulnerability database this test writes in trivy's own format (tools/trivy/testdb), fully offline.
+// vulnerability database this test writes in trivy's own format (tools/trivy/testdb), fully offline. The digest
+// cosign-sign signed is then pulled by the sandbox program through the real Pulumi CLI with requireSignature and the
+// test's public key (signatureKey), which accepts it and refuses an unsigned one.
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COSIGN, DIVE, TRIVY } from "../../actions/lib/pins.js";
 import { CI_ENV, IMAGE_NAMES, TEST_LOCAL_IMAGE } from "../../src/facts.js";
 import { errorOf, runAction, workDir } from "../actions/support.js";
 import { describeOn, realEngine } from "./support/env.js";
+import { KEY, ok, pulumiEnv, testStack, type TestStack } from "./support/pulumi.js";
 import { push, standIn } from "./support/registry.js";
 import { COSIGN_OFFLINE_ENV, realTools, runTool, TRIVY_OFFLINE_ENV, writeTrivyDb, type Advisory, type ToolName } from "./support/tools.js";
 
 const engine = await realEngine();
+const pulumi = pulumiEnv();
 /** The engine with the named tools, when all are there (outside CI; under CI a missing one fails the file). */
 const withTools = <N extends ToolName>(...names: N[]) => {
   const tools = engine ? realTools(...names) : undefined;
@@ -197,8 +201,14 @@ describeOn(withTools("cosign", "trivy"), "cosign-sign with the real cosign, key 
   let env: Record<string, string>;
   let signed: string[];
   let unsigned: string;
-  const tag = `security-tools-${Date.now()}`;
+  // Fixed tags: a re-run moves them instead of leaving one more pair in the loopback registries.
+  const tags = { signed: "security-tools-signed", unsigned: "security-tools-unsigned" };
   const cosign = (args: string[]) => runTool(tools.cosign, args, env);
+  /** Removes every signature and attestation of `ref` (earlier runs' ones too, made with their own key pairs). */
+  const clean = (ref: string) => {
+    const r = cosign(["clean", "--force", "--type", "all", ref]);
+    expect(r.code, r.stderr).toBe(0);
+  };
 
   beforeAll(async () => {
     dir = await workDir();
@@ -212,11 +222,12 @@ describeOn(withTools("cosign", "trivy"), "cosign-sign with the real cosign, key 
     signed = [];
     for (const registry of registries) {
       const repo = standIn(registry, IMAGE_NAMES.dockerHub);
-      signed.push(`${repo}@${await push(docker, settings, TEST_LOCAL_IMAGE, repo, tag)}`);
+      signed.push(`${repo}@${await push(docker, settings, TEST_LOCAL_IMAGE, repo, tags.signed)}`);
     }
-    // Another image in the same repository that nobody signs.
+    // Another image in the same repository that nobody signs: it stays so whatever an earlier run left.
     const repo = standIn(settings.registries.dockerHub, IMAGE_NAMES.dockerHub);
-    unsigned = `${repo}@${await push(docker, settings, settings.baseImage, repo, `${tag}-unsigned`)}`;
+    unsigned = `${repo}@${await push(docker, settings, settings.baseImage, repo, tags.unsigned)}`;
+    for (const ref of [...signed, unsigned]) clean(ref);
   });
 
   it("signs the sandbox digest in both registries and verifies each with the public key", async () => {
@@ -276,5 +287,69 @@ describeOn(withTools("cosign", "trivy"), "cosign-sign with the real cosign, key 
     }
     const none = cosign(["verify-attestation", "--key", join(dir, "cosign.pub"), "--insecure-ignore-tlog=true", "--type", "cyclonedx", unsigned]);
     expect(none.code).not.toBe(0);
+  });
+
+  // The consumer's side of the same signature: `pulumi preview` of the sandbox program, which resolves the tag, finds
+  // the signature and runs the real cosign (first on PATH) with the stack's key, before any resource is planned.
+  (pulumi ? describe : describe.skip)("the sandbox program through the real Pulumi CLI, requireSignature with the test's key", () => {
+    const stacks: TestStack[] = [];
+    const hub = () => standIn(settings.registries.dockerHub, IMAGE_NAMES.dockerHub);
+    /** A stack that pulls `image` and requires a signature made with `publicKey`, which has no transparency-log entry. */
+    const stackFor = async (name: string, image: string, publicKey: string): Promise<TestStack> => {
+      const stack = testStack(
+        pulumi!,
+        `it-sig-${name}-${process.pid}`,
+        async () => ({ [KEY("image")]: image, [KEY("requireSignature")]: true, [KEY("signatureKey")]: publicKey, [KEY("signatureTlog")]: false }),
+        // The real cosign first on PATH, and the Docker config with the registries' auth. No COSIGN_* variable:
+        // what verifies is the command line the stack's config makes.
+        { PATH: [dirname(tools.cosign), pulumi!.env["PATH"] ?? ""].join(delimiter), DOCKER_CONFIG: env["DOCKER_CONFIG"]! },
+      );
+      stacks.push(stack);
+      expect(Object.keys(stack.env).filter((k) => k.startsWith("COSIGN_"))).toEqual([]);
+      await stack.create();
+      ok(await stack.cli("stack", "init"));
+      ok(await stack.cli("config", "set", "--secret", KEY("password"), "security-tools-password-0123456789"));
+      return stack;
+    };
+    /** The program's lines of a preview (its diagnostics), for the log. */
+    const said = (output: string) => output.split("\n").filter((l) => /cosign|signature|served by|requireSignature/.test(l)).join("\n");
+
+    afterAll(async () => {
+      for (const stack of stacks) {
+        await stack.cli("stack", "rm", "--yes", "--force");
+        rmSync(stack.file, { force: true });
+      }
+      rmSync(pulumi!.stateDir, { recursive: true, force: true });
+    });
+
+    it("pulumi preview accepts the signed tag: cosign verified the digest with the test's public key, no transparency log", async () => {
+      const stack = await stackFor("signed", `${hub()}:${tags.signed}`, join(dir, "cosign.pub"));
+      const preview = await stack.cli("preview");
+      console.info(`pulumi preview (${tags.signed}):\n${said(preview.output)}`);
+      ok(preview);
+      expect(preview.output).toContain(`cosign verified the signature of ${signed[0]} (with the key ${join(dir, "cosign.pub")}, no transparency log)`);
+    });
+
+    it("pulumi preview refuses the unsigned tag, naming opencode-cloud:requireSignature", async () => {
+      const stack = await stackFor("unsigned", `${hub()}:${tags.unsigned}`, join(dir, "cosign.pub"));
+      const preview = await stack.cli("preview");
+      console.info(`pulumi preview (${tags.unsigned}):\n${said(preview.output)}`);
+      expect(preview.code).not.toBe(0);
+      expect(preview.output).toContain(
+        `opencode-cloud:requireSignature: ${unsigned} carries no cosign signature. Allowed: false, or an image signed by the key in opencode-cloud:signatureKey.`,
+      );
+    });
+
+    it("pulumi preview refuses the signed tag with another key pair's public key: cosign itself rejects it", async () => {
+      const other = join(dir, "other");
+      const keys = runTool(tools.cosign, ["generate-key-pair", "--output-key-prefix", other], env);
+      expect(keys.code, keys.stderr).toBe(0);
+      const stack = await stackFor("otherkey", `${hub()}:${tags.signed}`, `${other}.pub`);
+      const preview = await stack.cli("preview");
+      console.info(`pulumi preview (${tags.signed}, another key):\n${said(preview.output)}`);
+      expect(preview.code).not.toBe(0);
+      expect(preview.output).toContain(`opencode-cloud:requireSignature: cosign verify (with the key ${other}.pub, no transparency log) rejected ${signed[0]}: `);
+      expect(preview.output).not.toContain("cosign verified");
+    });
   });
 });

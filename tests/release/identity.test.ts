@@ -7,6 +7,7 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
+import { KEYLESS } from "../../src/config/sandbox/signature.js";
 import { cosignVerifyArgs, GITHUB_OIDC_ISSUER } from "../../src/image/cosign.js";
 import { githubToken } from "../support/oidc.js";
 import { PROJECT_DIR } from "../support/program.js";
@@ -40,7 +41,7 @@ describe("the signer identity", () => {
 
   it("requireSignature's cosign verify pins the release pattern and GitHub's issuer", () => {
     const pinned = `docker.io/prizz/opencode-cloud-sandbox@sha256:${"a".repeat(64)}`;
-    expect(cosignVerifyArgs(pinned)).toEqual([
+    expect(cosignVerifyArgs(pinned, KEYLESS)).toEqual([
       "verify",
       "--certificate-identity-regexp",
       releaseIdentityRegexp(),

@@ -1,7 +1,8 @@
 // Every bad config value the settings module must refuse, with the exact message it produces. Shared by the unit
 // tests and tests/support/print-bad-inputs.ts (which prints the table for the closing note).
 
-import type { ConfigValue } from "./program.js";
+import { join } from "node:path";
+import { PROJECT_DIR, type ConfigValue } from "./program.js";
 
 export interface BadInput {
   readonly what: string;
@@ -14,6 +15,7 @@ const DIGITS = "an integer from 1 to 65535";
 const SET_PASSWORD = 'pulumi config set --secret opencode-cloud:password "$(openssl rand -base64 24)" (or run npm run up, which generates one)';
 const PASSWORD_ALLOWED = `a secret of 16 or more characters without control characters: ${SET_PASSWORD}`;
 const NAME = "2 or more of [a-zA-Z0-9_.-], starting with a letter or digit";
+const SIGNATURE_KEY = "a PEM public key file (relative to the project directory, or absolute) or a key URI (awskms://, gcpkms://, azurekms://, hashivault://, k8s://)";
 
 export const BAD_INPUTS: readonly BadInput[] = [
   { what: "port not a number", stackFile: "dev", overrides: { "opencode-cloud:port": "http" }, message: `opencode-cloud:port: "http" is not a number. Allowed: ${DIGITS}.` },
@@ -216,5 +218,30 @@ export const BAD_INPUTS: readonly BadInput[] = [
     stackFile: "dev",
     overrides: { "opencode-cloud:env": ["API_KEY=a"], "opencode-cloud:secretEnv": { secure: '["API_KEY=b"]' } },
     message: "opencode-cloud:secretEnv: API_KEY is also in opencode-cloud:env. Allowed: each name in one of the two.",
+  },
+  {
+    what: "signature without a transparency log, keyless",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:signatureTlog": false },
+    message:
+      "opencode-cloud:signatureTlog: false needs opencode-cloud:signatureKey: a keyless signature is trusted only through its transparency-log entry. Allowed: true, or false with opencode-cloud:signatureKey set.",
+  },
+  {
+    what: "signature key file missing",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:signatureKey": "/nonexistent/opencode-cloud-test/cosign.pub" },
+    message: `opencode-cloud:signatureKey: /nonexistent/opencode-cloud-test/cosign.pub does not exist. Allowed: ${SIGNATURE_KEY}.`,
+  },
+  {
+    what: "signature key file not a public key (relative to the project)",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:signatureKey": "package.json" },
+    message: `opencode-cloud:signatureKey: "package.json" (${join(PROJECT_DIR, "package.json")}) is not a PEM public key: it holds no PEM block. Allowed: ${SIGNATURE_KEY}.`,
+  },
+  {
+    what: "signature key with the build source",
+    stackFile: "dev",
+    overrides: { "opencode-cloud:imageSource": "build", "opencode-cloud:signatureKey": "awskms:///alias/cosign" },
+    message: "opencode-cloud:signatureKey: is set with opencode-cloud:imageSource build: an image built on the host is not signed. Allowed: empty with build, or opencode-cloud:imageSource pull.",
   },
 ];

@@ -1,10 +1,12 @@
 // Image source: pull a published image (Docker Hub, then GHCR, or one configured image), optionally pinned to a
-// digest and required to be signed, or build it from image/ on the target host; and the platform to run.
+// digest and required to be signed (by the release workflow, or with a key of the user's: signature.ts), or build it
+// from image/ on the target host; and the platform to run.
 
 import { PLATFORMS, TOOLSETS, type Platform, type Toolset } from "../../facts.js";
 import { DIGEST_RE, InvalidReferenceError, parseReference, type ImageReference } from "../../oci/reference.js";
 import { fullKey, type RawConfig, type SandboxKey } from "../schema.js";
 import { SandboxKeyReader, type Checked } from "./keys.js";
+import { readSignaturePolicy, type SignaturePolicy } from "./signature.js";
 
 export const IMAGE_SOURCES = ["pull", "build"] as const;
 
@@ -15,6 +17,8 @@ export type ImageSourceSettings =
       readonly candidates: readonly ImageReference[];
       readonly expectedDigest?: string;
       readonly requireSignature: boolean;
+      /** Whose signature `cosign verify` accepts (also when not required: a failure is then a warning). */
+      readonly signature: SignaturePolicy;
     }
   | {
       readonly source: "build";
@@ -37,7 +41,7 @@ export function localBuildTag(publishedName: string, stack: string): string {
 }
 
 /** `published` are the published image names in pull order (Docker Hub, GHCR). */
-export function readImageSource(raw: Pick<RawConfig, "values" | "stack">, published: readonly string[]): Checked<ImageSettings> {
+export function readImageSource(raw: Pick<RawConfig, "values" | "stack" | "projectDir" | "pathExists" | "readText">, published: readonly string[]): Checked<ImageSettings> {
   const keys = new SandboxKeyReader(raw.values);
 
   const source = keys.oneOf("imageSource", IMAGE_SOURCES);
@@ -75,6 +79,7 @@ export function readImageSource(raw: Pick<RawConfig, "values" | "stack">, publis
   const platformText = keys.str("platform");
   const platform = platformText !== "" ? keys.oneOf<Platform>("platform", PLATFORMS) : undefined;
   const requireSignature = keys.bool("requireSignature");
+  const signature = readSignaturePolicy(keys, raw, source);
 
   const toolset = keys.oneOf<Toolset>("buildToolset", TOOLSETS) ?? "full";
   const baseText = keys.str("buildBaseImage");
@@ -83,7 +88,7 @@ export function readImageSource(raw: Pick<RawConfig, "values" | "stack">, publis
   const image: ImageSourceSettings =
     source === "build"
       ? { source, tag: localBuildTag(published[0]!, raw.stack), toolset, ...(baseImage ? { baseImage } : {}) }
-      : { source: "pull", candidates, requireSignature, ...(expectedDigest ? { expectedDigest } : {}) };
+      : { source: "pull", candidates, requireSignature, signature, ...(expectedDigest ? { expectedDigest } : {}) };
   return keys.checked({ image, ...(platform ? { platform } : {}) });
 }
 

@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_STACK, parseCliArgs, sinceEpochSeconds, usage, UsageError } from "../../../src/cli/args.js";
 import { localStateDir, planBackend, userStateHome } from "../../../src/cli/backend.js";
 import { rawConfigFrom } from "../../../src/cli/stack.js";
+import { hostFiles } from "../../../src/config/host-files.js";
 import { classifyDaemonError } from "../../../src/cli/docker-check.js";
 import { connectDocker, dockerOptions } from "../../../src/cli/docker.js";
 import { SshDialAgent } from "../../../src/cli/ssh-dial.js";
@@ -220,7 +221,7 @@ it("reads the Automation API's config map with its secret flags", () => {
     values: { "opencode-cloud:port": "3001", "opencode-cloud:password": "pw" },
     secretKeys: new Set(["opencode-cloud:password"]),
     homeDir: "/h",
-    pathExists: existsSync,
+    ...hostFiles,
   });
 });
 

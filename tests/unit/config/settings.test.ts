@@ -13,6 +13,7 @@ const raw = (values: Record<string, string>, secretKeys: string[] = []): RawConf
   values: { "opencode-cloud:password": GENERATED, ...values },
   secretKeys: new Set([...secretKeys, ...("opencode-cloud:password" in values ? [] : ["opencode-cloud:password"])]),
   homeDir: "/home/u",
+  projectDir: "/project",
 });
 
 describe("parseSettings", () => {
@@ -24,6 +25,7 @@ describe("parseSettings", () => {
     expect(s.image).toEqual({
       source: "pull",
       requireSignature: false,
+      signature: { kind: "keyless" },
       candidates: PUBLISHED.map((name) => ({ registry: name.split("/")[0], repository: name.split("/").slice(1).join("/"), name, tag: "latest" })),
     });
     expect(s.volumeNames).toEqual({ sessions: "opencode-cloud-dev-sessions", projects: "opencode-cloud-dev-projects", config: "opencode-cloud-dev-config" });

@@ -21,6 +21,7 @@ const raw = (values: Record<string, string>, secretKeys: string[] = ["opencode-c
   values: { "opencode-cloud:mode": "team", "opencode-cloud:teamPasswordSeed": SEED, ...values },
   secretKeys: new Set(secretKeys),
   homeDir: "/home/u",
+  projectDir: "/project",
 });
 const members = (list: unknown): Record<string, string> => ({ "opencode-cloud:teamMembers": JSON.stringify(list) });
 

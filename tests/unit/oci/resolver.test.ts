@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IMAGE_NAMES } from "../../../src/facts.js";
 import { ImageResolutionError, registryResolver, type ResolverOptions } from "../../../src/image/resolver.js";
+import { KEYLESS } from "../../../src/config/sandbox/signature.js";
 import type { CosignResult } from "../../../src/image/cosign.js";
 import type { PullSettings } from "../../../src/image/types.js";
 import { SIGNATURE_ARTIFACT_TYPES } from "../../../src/oci/client.js";
@@ -14,7 +15,7 @@ import { digestOf, FakeRegistry, fakeIndex, MANIFEST_ACCEPT, OCI_INDEX } from ".
 
 const HUB = parseReference(`${IMAGE_NAMES.dockerHub}:1.2.3`);
 const GHCR = parseReference(`${IMAGE_NAMES.ghcr}:1.2.3`);
-const pull = (extra: Partial<PullSettings> = {}): PullSettings => ({ source: "pull", candidates: [HUB, GHCR], requireSignature: false, ...extra });
+const pull = (extra: Partial<PullSettings> = {}): PullSettings => ({ source: "pull", candidates: [HUB, GHCR], requireSignature: false, signature: KEYLESS, ...extra });
 
 let hub: FakeRegistry;
 let ghcr: FakeRegistry;
@@ -223,11 +224,51 @@ describe("signatures", () => {
     expect((await resolver()(pull(), log)).signature).toEqual({ state: "absent" });
   });
 
+  describe("with a key of the user's (signatureKey, signatureTlog false)", () => {
+    const policy = { kind: "key", key: "/keys/cosign.pub", tlog: false } as const;
+    const calls: [string, unknown][] = [];
+    const keyed = (result: CosignResult) =>
+      resolver({ cosign: async (pinned, p) => (calls.push([pinned, p]), result) });
+    beforeEach(() => void calls.splice(0));
+
+    it("hands cosign the policy and says which one verified", async () => {
+      const digest = hub.push(HUB.repository, "1.2.3", fakeIndex("hub"));
+      hub.signatureTags.add(digest);
+      const resolved = await keyed({ state: "verified" })(pull({ requireSignature: true, signature: policy }), log);
+      expect(resolved.signature).toEqual({ state: "verified" });
+      expect(calls).toEqual([[`${HUB.name}@${digest}`, policy]]);
+      expect(logs).toContainEqual({ level: "info", message: `cosign verified the signature of ${HUB.name}@${digest} (with the key /keys/cosign.pub, no transparency log)` });
+    });
+
+    it("names the key when cosign rejects a required signature", async () => {
+      const digest = hub.push(HUB.repository, "1.2.3", fakeIndex("hub"));
+      hub.signatureTags.add(digest);
+      await expect(keyed({ state: "failed", reason: "error verifying signature" })(pull({ requireSignature: true, signature: policy }), log)).rejects.toThrow(
+        `opencode-cloud:requireSignature: cosign verify (with the key /keys/cosign.pub, no transparency log) rejected ${HUB.name}@${digest}: error verifying signature. Allowed: false, or an image whose signature verifies (signed by the key in opencode-cloud:signatureKey).`,
+      );
+    });
+
+    it("only warns, naming the key, when the signature is not required", async () => {
+      const digest = hub.push(HUB.repository, "1.2.3", fakeIndex("hub"));
+      hub.signatureTags.add(digest);
+      expect((await keyed({ state: "failed", reason: "error verifying signature" })(pull({ signature: policy }), log)).signature).toEqual({ state: "present", via: "tag" });
+      expect(logs).toContainEqual({ level: "warn", message: `cosign verify (with the key /keys/cosign.pub, no transparency log) rejected ${HUB.name}@${digest}: error verifying signature` });
+    });
+
+    it("refuses an unsigned digest without asking cosign, naming the key as what is allowed", async () => {
+      const digest = hub.push(HUB.repository, "1.2.3", fakeIndex("hub"));
+      await expect(keyed({ state: "verified" })(pull({ requireSignature: true, signature: policy }), log)).rejects.toThrow(
+        `opencode-cloud:requireSignature: ${HUB.name}@${digest} carries no cosign signature. Allowed: false, or an image signed by the key in opencode-cloud:signatureKey.`,
+      );
+      expect(calls).toEqual([]);
+    });
+  });
+
   it("fails when cosign rejects a required signature", async () => {
     const digest = hub.push(HUB.repository, "1.2.3", fakeIndex("hub"));
     hub.signatureTags.add(digest);
     await expect(resolver({ cosignResult: { state: "failed", reason: "no matching signatures" } })(pull({ requireSignature: true }), log)).rejects.toThrow(
-      `opencode-cloud:requireSignature: cosign verify rejected ${HUB.name}@${digest}: no matching signatures.`,
+      `opencode-cloud:requireSignature: cosign verify (keyless, as the release workflow at a release tag) rejected ${HUB.name}@${digest}: no matching signatures. Allowed: false, or an image whose signature verifies (signed by the release workflow).`,
     );
   });
 });
