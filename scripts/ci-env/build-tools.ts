@@ -64,14 +64,15 @@ async function capture(cmd: string, args: string[], cwd = ROOT): Promise<string>
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
-/** [path relative to the set, sha256] of every file under a local package's directory. */
+/** [path relative to the set, sha256] of every source file under a local package's directory (not its Markdown). */
 async function localSources(setDir: string, pkg: string): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = [];
   const walk = async (dir: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out.push([relative(setDir, p), sha256(await readFile(p))]);
+      // Documentation is no input of the build: editing it must not rebuild the tool.
+      else if (e.isFile() && !e.name.endsWith(".md")) out.push([relative(setDir, p), sha256(await readFile(p))]);
     }
   };
   await walk(join(setDir, pkg));
