@@ -13,7 +13,7 @@ import type { CliArgs } from "./args.js";
 import { planBackend } from "./backend.js";
 import { generatePassword, needsPassword } from "./password.js";
 import { pruneImages } from "./prune.js";
-import { containerFacts, preUpgradeBackup, volumeFacts } from "./day-two.js";
+import { containerFacts, preUpgradeBackup, volumesPresent } from "./day-two.js";
 import { connectDocker, pullWithProgress } from "./docker.js";
 import { containerPlan, driftRepairs, imageChange, stateResources } from "./drift.js";
 import { NoSandboxError, sandboxOutputs, type SandboxOutputsView } from "./sandbox-view.js";
@@ -30,8 +30,8 @@ export const defaultDeps: CommandDeps = {
   pull: pullWithProgress,
   prune: pruneImages,
   observe: async (docker, out) => {
-    const [container, volumes] = await Promise.all([containerFacts(docker, out.containerName), volumeFacts(docker, out.volumeNames)]);
-    return { container, volumes: new Set(volumes.filter((v) => v.exists).map((v) => v.name)) };
+    const [container, volumes] = await Promise.all([containerFacts(docker, out.containerName), volumesPresent(docker, Object.values(out.volumeNames))]);
+    return { container, volumes };
   },
   preUpgradeBackup: async (docker, stack, out, io) => {
     const r = await preUpgradeBackup({ stackName: stack, out, docker }, stack, io, homedir());

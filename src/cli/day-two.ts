@@ -86,6 +86,25 @@ export async function containerFacts(docker: Docker, name: string): Promise<Cont
   };
 }
 
+/**
+ * Which of `names` exist on the engine: one inspect each, no disk usage (the engine's disk usage report walks every
+ * volume's files and every image, seconds on a busy engine; `status` shows sizes, `up` only needs existence).
+ */
+export async function volumesPresent(docker: Docker, names: readonly string[]): Promise<Set<string>> {
+  const present = await Promise.all(names.map((name) => volumeExists(docker, name)));
+  return new Set(names.filter((_, i) => present[i]));
+}
+
+async function volumeExists(docker: Docker, name: string): Promise<boolean> {
+  try {
+    await docker.getVolume(name).inspect();
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+}
+
 /** Each volume of the stack: there or not, and its size (from the engine's disk usage report). */
 export async function volumeFacts(docker: Docker, names: Readonly<Record<VolumeKind, string>>): Promise<VolumeFacts[]> {
   const df = (await docker.df()) as { Volumes?: { Name: string; UsageData?: { Size?: number } }[] };
@@ -319,12 +338,7 @@ export async function preUpgradeBackup(t: Target, stack: string, io: Io, homeDir
 
 /** Creates a missing volume of the stack with the labels the program gives it (so `up` adopts it). */
 async function ensureVolume(docker: Docker, name: string, stack: string, kind: VolumeKind): Promise<void> {
-  try {
-    await docker.getVolume(name).inspect();
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    await docker.createVolume({ Name: name, Driver: "local", Labels: volumeLabels(stack, kind) });
-  }
+  if (!(await volumeExists(docker, name))) await docker.createVolume({ Name: name, Driver: "local", Labels: volumeLabels(stack, kind) });
 }
 
 export async function restore(args: CliArgs, io: Io, deps: DayTwoDeps): Promise<number> {
