@@ -75,6 +75,7 @@ export async function containerFacts(docker: Docker, name: string): Promise<Cont
   const health = info.State.Health;
   const last = health?.Log?.at(-1);
   return {
+    id: info.Id,
     status: info.State.Status,
     ...(health?.Status ? { health: health.Status } : {}),
     startedAt: info.State.StartedAt,

@@ -34,7 +34,8 @@ export interface CommandDeps {
   openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle>;
   connectDocker(host: string | undefined, env: Io["env"], sshOpts?: readonly string[]): Promise<Docker>;
   resolver(env: Io["env"]): ImageResolver;
-  pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<void>;
+  /** Pulls `name@digest` with progress; returns the pulled image's ID. */
+  pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<string>;
   /** What `up` reads from the engine before refreshing, and the backup it takes before an image change. */
   observe(docker: Docker, outputs: SandboxOutputsView): Promise<Observed>;
   preUpgradeBackup(docker: Docker, stack: string, outputs: SandboxOutputsView, io: Io): Promise<string>;
