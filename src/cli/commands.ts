@@ -6,6 +6,7 @@ import type Docker from "dockerode";
 import { fullKey } from "../config/schema.js";
 import { formatBytes } from "../bytes.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
+import { handOffEnv } from "../image/handoff.js";
 import { registryResolver } from "../image/resolver.js";
 import { PUBLISHED_IMAGES } from "../sandbox/program.js";
 import type { ProgramLog } from "../sandbox/log.js";
@@ -112,6 +113,7 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
     const resolved = await deps.resolver(io.env)(settings.image, log);
     line(`Pulling ${resolved.pinned} ...`);
     pulledImageId = await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
+    Object.assign(stack.workspace.envVars, handOffEnv(resolved)); // the program pins it without resolving again
   }
   const refresh = await repairAndProtect(stack, args, docker, io, deps, pulledImageId);
   const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto", ...(refresh ? { refresh } : {}) });

@@ -27,7 +27,10 @@ export interface Io {
 }
 
 /** The parts of a Pulumi stack the commands use. */
-export type StackHandle = Pick<Stack, "getAllConfig" | "setConfig" | "up" | "outputs" | "destroy" | "refresh" | "preview" | "exportStack">;
+export type StackHandle = Pick<Stack, "getAllConfig" | "setConfig" | "up" | "outputs" | "destroy" | "refresh" | "preview" | "exportStack"> & {
+  /** The environment every later Pulumi command of the stack runs with (the program inherits it). */
+  readonly workspace: { readonly envVars: Record<string, string> };
+};
 
 /** The commands' I/O, injectable for tests. */
 export interface CommandDeps {

@@ -8,6 +8,10 @@ import { down, up, type CommandDeps, type StackHandle } from "../../../src/cli/c
 import { CONTAINER_TYPE, VOLUME_TYPE, type Observed, type StateResource } from "../../../src/cli/drift.js";
 import { DaemonError } from "../../../src/cli/docker.js";
 import { fakeResolver } from "../../support/program.js";
+import { parseSettings } from "../../../src/config/settings.js";
+import { takeHandOff } from "../../../src/image/handoff.js";
+import { rawConfigFrom } from "../../../src/cli/stack.js";
+import { PUBLISHED_IMAGES } from "../../../src/sandbox/program.js";
 
 /** A stack as `npm run up` leaves it after the first run: with its generated password. */
 const WITH_PASSWORD: ConfigMap = { "opencode-cloud:password": { value: "generated-password-32-characters", secret: true } };
@@ -38,7 +42,10 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scen
   const written: string[] = [];
   const config: ConfigMap = { ...WITH_PASSWORD, ...given };
   let refreshed = false;
+  /** The environment each update ran with. */
+  const upEnv: Record<string, string>[] = [];
   const stack: StackHandle = {
+    workspace: { envVars: {} },
     refresh: (async () => {
       calls.push("refresh");
       refreshed = true;
@@ -57,6 +64,7 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scen
     },
     up: (async (opts?: { refresh?: boolean }) => {
       calls.push(opts?.refresh ? "up --refresh" : "up");
+      upEnv.push({ ...stack.workspace.envVars });
       return { outputs, stdout: "", stderr: "", summary: {} };
     }) as unknown as StackHandle["up"],
     outputs: async () => outputs,
@@ -95,7 +103,7 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scen
     homeDir: "/home/t",
   };
   const io = { out: { write: (t: string) => void written.push(t) }, env: {} };
-  return { calls, written, deps, io };
+  return { calls, written, deps, io, upEnv };
 }
 
 const args = { stack: "dev", help: false, skipPull: false, follow: true, print: false, force: false };
@@ -126,6 +134,18 @@ describe("up", () => {
     expect(h.calls).toEqual(["open dev create=true", "docker local", "resolve", expect.stringMatching(/^pull docker\.io\/prizz\/opencode-cloud-sandbox@sha256:[0-9a-f]{64}$/), "up", "prune keep=sha256:new"]);
     expect(h.written.join("")).toContain("Removed 1 old sandbox image no container uses (2.1 MB).");
     expect(h.written.join("")).toContain("opencode is ready: http://127.0.0.1:3000\n");
+  });
+
+  it("hands the image it resolved and pulled to the program, which then pins it without resolving again", async () => {
+    const h = harness({}, url);
+    await up(args, h.io, h.deps);
+    const pulled = h.calls.find((c) => c.startsWith("pull "))!.slice("pull ".length);
+    const settings = parseSettings(rawConfigFrom(WITH_PASSWORD, "dev", "/home/t"), PUBLISHED_IMAGES).image;
+    if (settings.source !== "pull") throw new Error("the default source pulls");
+    expect(takeHandOff(settings, h.upEnv[0]!)?.pinned).toBe(pulled);
+    const build = harness({ "opencode-cloud:imageSource": { value: "build", secret: false } }, url);
+    await up(args, build.io, build.deps);
+    expect(build.upEnv[0]).toEqual({});
   });
 
   it("stops on bad config before touching Docker", async () => {
