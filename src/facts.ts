@@ -200,6 +200,12 @@ export const PULUMI_OFFLINE_ENV = {
 } as const;
 
 /**
+ * The environment variable through which `npm run up` hands the program the image it resolved, verified and pulled
+ * (src/image/handoff.ts), so the program does not ask the registries again; plain `pulumi up` sets none.
+ */
+export const RESOLVED_IMAGE_ENV = "OPENCODE_CLOUD_RESOLVED_IMAGE";
+
+/**
  * Where the CLI keeps per-user state outside the clone (XDG base directory spec: `$XDG_STATE_HOME`, default
  * `~/.local/state`): the local Pulumi backend with its passphrase, and the backups. `legacyStateDir` is where state
  * lived inside the clone before; the CLI moves it from there once.

@@ -6,6 +6,7 @@ import type Docker from "dockerode";
 import { fullKey } from "../config/schema.js";
 import { formatBytes } from "../bytes.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
+import { handOffEnv } from "../image/handoff.js";
 import { registryResolver } from "../image/resolver.js";
 import { PUBLISHED_IMAGES } from "../sandbox/program.js";
 import type { ProgramLog } from "../sandbox/log.js";
@@ -13,9 +14,9 @@ import type { CliArgs } from "./args.js";
 import { planBackend } from "./backend.js";
 import { generatePassword, needsPassword } from "./password.js";
 import { pruneImages } from "./prune.js";
-import { containerFacts, preUpgradeBackup, volumeFacts } from "./day-two.js";
+import { containerFacts, preUpgradeBackup, volumesPresent } from "./day-two.js";
 import { connectDocker, pullWithProgress } from "./docker.js";
-import { containerPlan, driftRepairs, imageChange, stateResources } from "./drift.js";
+import { containerPlan, deploymentOutputs, driftRepairs, engineMatchesState, imageChange, stateResources, type ImageChange } from "./drift.js";
 import { NoSandboxError, sandboxOutputs, type SandboxOutputsView } from "./sandbox-view.js";
 import { openStack, PROJECT_DIR, rawConfigFrom, type CommandDeps, type Io, type StackHandle } from "./stack.js";
 
@@ -30,8 +31,8 @@ export const defaultDeps: CommandDeps = {
   pull: pullWithProgress,
   prune: pruneImages,
   observe: async (docker, out) => {
-    const [container, volumes] = await Promise.all([containerFacts(docker, out.containerName), volumeFacts(docker, out.volumeNames)]);
-    return { container, volumes: new Set(volumes.filter((v) => v.exists).map((v) => v.name)) };
+    const [container, volumes] = await Promise.all([containerFacts(docker, out.containerName), volumesPresent(docker, Object.values(out.volumeNames))]);
+    return { container, volumes };
   },
   preUpgradeBackup: async (docker, stack, out, io) => {
     const r = await preUpgradeBackup({ stackName: stack, out, docker }, stack, io, homedir());
@@ -41,7 +42,7 @@ export const defaultDeps: CommandDeps = {
 };
 
 /** The previous outputs, when the stack has been brought up before. */
-function previousOutputs(outputs: Awaited<ReturnType<StackHandle["outputs"]>>, stack: string): SandboxOutputsView | undefined {
+function previousOutputs(outputs: Parameters<typeof sandboxOutputs>[0], stack: string): SandboxOutputsView | undefined {
   try {
     return sandboxOutputs(outputs, stack);
   } catch (e) {
@@ -51,15 +52,31 @@ function previousOutputs(outputs: Awaited<ReturnType<StackHandle["outputs"]>>, s
 }
 
 /**
- * Refreshes the state from the engine, previews the update and says what it will repair; then, when the preview
- * shows the container replaced by another image, backs up the sessions volume first.
+ * Says what was changed by hand since the last update and is repaired now; backs up the sessions volume before the
+ * update moves the container to another image. Returns whether the update itself should refresh the state.
+ *
+ * When the engine shows the container and volumes as the state records them and the image the update deploys is
+ * known (just pulled: `pulledImageId`), a refresh would change nothing and the container is replaced only if that
+ * image differs from the deployed one: no refresh or preview of their own, the update refreshes as it goes.
+ * Otherwise the state is refreshed, compared before and after, and the update previewed for its container step.
  */
-async function repairAndProtect(stack: StackHandle, args: CliArgs, docker: Docker, io: Io, deps: CommandDeps): Promise<void> {
+async function repairAndProtect(stack: StackHandle, args: CliArgs, docker: Docker, io: Io, deps: CommandDeps, pulledImageId?: string): Promise<boolean> {
   const line = (text: string) => io.out.write(`${text}\n`);
-  const previous = previousOutputs(await stack.outputs(), args.stack);
-  if (!previous) return; // a first `up`: nothing to repair or protect
+  const deployment = await stack.exportStack();
+  const previous = previousOutputs(deploymentOutputs(deployment), args.stack);
+  if (!previous) return false; // a first `up`: nothing to repair or protect
   const observed = await deps.observe(docker, previous);
-  const before = stateResources(await stack.exportStack());
+  const before = stateResources(deployment);
+  const protect = async (change: ImageChange | undefined): Promise<void> => {
+    if (!change || !observed.volumes.has(previous.volumeNames.sessions)) return; // no data to protect
+    line(`The update replaces ${change.container} with another image (${change.from} -> ${change.to ?? "the new image"}); backing up its sessions first ...`);
+    line(`Backed up the sessions volume to ${await deps.preUpgradeBackup(docker, args.stack, previous, io)}.`);
+  };
+  if (pulledImageId && previous.imageId && engineMatchesState(before, observed)) {
+    line("Nothing was changed by hand since the last update.");
+    await protect(pulledImageId === previous.imageId ? undefined : { container: previous.containerName, from: previous.imageId, to: pulledImageId });
+    return true;
+  }
   line("Refreshing the state from the engine ...");
   await stack.refresh({ onOutput: (text) => io.out.write(text), color: "auto" });
   const after = stateResources(await stack.exportStack());
@@ -68,11 +85,8 @@ async function repairAndProtect(stack: StackHandle, args: CliArgs, docker: Docke
   const repairs = driftRepairs(before, after, observed, Date.now(), containerPlan(events));
   if (repairs.length > 0) line(`Changed by hand since the last update, repaired now:\n${repairs.map((r) => `  - ${r}`).join("\n")}`);
   else line("Nothing was changed by hand since the last update.");
-  if (!observed.volumes.has(previous.volumeNames.sessions)) return; // no data to protect
-  const change = imageChange(events, previous.imageId);
-  if (!change) return;
-  line(`The update replaces ${change.container} with another image (${change.from} -> ${change.to ?? "the new image"}); backing up its sessions first ...`);
-  line(`Backed up the sessions volume to ${await deps.preUpgradeBackup(docker, args.stack, previous, io)}.`);
+  await protect(imageChange(events, previous.imageId));
+  return false;
 }
 
 export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = defaultDeps): Promise<void> {
@@ -93,14 +107,16 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
   const settings: SandboxSettings = parseSettings(rawConfigFrom(config, args.stack, deps.homeDir), PUBLISHED_IMAGES);
   const docker = await deps.connectDocker(settings.docker.host, io.env, settings.docker.sshOpts);
   line(`Docker answers at ${settings.docker.host ?? io.env["DOCKER_HOST"] ?? "the local socket"}.`);
+  let pulledImageId: string | undefined;
   if (settings.image.source === "pull" && !args.skipPull) {
     const log: ProgramLog = { info: line, warn: (m) => line(`warning: ${m}`) };
     const resolved = await deps.resolver(io.env)(settings.image, log);
     line(`Pulling ${resolved.pinned} ...`);
-    await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
+    pulledImageId = await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
+    Object.assign(stack.workspace.envVars, handOffEnv(resolved, settings.image.signature)); // the program pins it without resolving again
   }
-  await repairAndProtect(stack, args, docker, io, deps);
-  const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto" });
+  const refresh = await repairAndProtect(stack, args, docker, io, deps, pulledImageId);
+  const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto", ...(refresh ? { refresh } : {}) });
   const imageId = String(result.outputs["imageId"]?.value ?? "");
   if (imageId) {
     const repositories = [...PUBLISHED_IMAGES, ...(settings.image.source === "pull" ? settings.image.candidates.map((c) => c.name) : [settings.image.tag])];

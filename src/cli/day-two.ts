@@ -75,6 +75,7 @@ export async function containerFacts(docker: Docker, name: string): Promise<Cont
   const health = info.State.Health;
   const last = health?.Log?.at(-1);
   return {
+    id: info.Id,
     status: info.State.Status,
     ...(health?.Status ? { health: health.Status } : {}),
     startedAt: info.State.StartedAt,
@@ -84,6 +85,25 @@ export async function containerFacts(docker: Docker, name: string): Promise<Cont
     restartCount: info.RestartCount,
     ...(last && last.ExitCode !== 0 ? { lastHealthOutput: last.Output } : {}),
   };
+}
+
+/**
+ * Which of `names` exist on the engine: one inspect each, no disk usage (the engine's disk usage report walks every
+ * volume's files and every image, seconds on a busy engine; `status` shows sizes, `up` only needs existence).
+ */
+export async function volumesPresent(docker: Docker, names: readonly string[]): Promise<Set<string>> {
+  const present = await Promise.all(names.map((name) => volumeExists(docker, name)));
+  return new Set(names.filter((_, i) => present[i]));
+}
+
+async function volumeExists(docker: Docker, name: string): Promise<boolean> {
+  try {
+    await docker.getVolume(name).inspect();
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
 }
 
 /** Each volume of the stack: there or not, and its size (from the engine's disk usage report). */
@@ -319,12 +339,7 @@ export async function preUpgradeBackup(t: Target, stack: string, io: Io, homeDir
 
 /** Creates a missing volume of the stack with the labels the program gives it (so `up` adopts it). */
 async function ensureVolume(docker: Docker, name: string, stack: string, kind: VolumeKind): Promise<void> {
-  try {
-    await docker.getVolume(name).inspect();
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    await docker.createVolume({ Name: name, Driver: "local", Labels: volumeLabels(stack, kind) });
-  }
+  if (!(await volumeExists(docker, name))) await docker.createVolume({ Name: name, Driver: "local", Labels: volumeLabels(stack, kind) });
 }
 
 export async function restore(args: CliArgs, io: Io, deps: DayTwoDeps): Promise<number> {

@@ -64,8 +64,11 @@ export interface ProgressOutput {
   readonly isTTY?: boolean;
 }
 
-/** Pulls `name@digest` through the Docker API, drawing one line per layer (redrawn in place on a terminal). */
-export async function pullWithProgress(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Env = process.env): Promise<void> {
+/**
+ * Pulls `name@digest` through the Docker API, drawing one line per layer (redrawn in place on a terminal); returns
+ * the pulled image's ID.
+ */
+export async function pullWithProgress(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Env = process.env): Promise<string> {
   const ref = parseReference(pinned);
   const credential = await registryCredential(ref.registry, { env, dockerConfig: await readDockerConfig(env), helper: execCredentialHelper });
   const auth = credential ? { username: credential.username, password: credential.password, serveraddress: ref.registry } : undefined;
@@ -101,4 +104,5 @@ export async function pullWithProgress(docker: Docker, pinned: string, platform:
     );
   });
   draw(true);
+  return (await docker.getImage(pinned).inspect()).Id;
 }

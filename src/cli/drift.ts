@@ -14,6 +14,7 @@ import { formatDuration, verdict, type ContainerFacts } from "./sandbox-view.js"
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
 export const VOLUME_TYPE = "docker:index/volume:Volume";
+const STACK_TYPE = "pulumi:pulumi:Stack";
 /** What Pulumi puts where a value is not known during a preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** The steps of a replacement (the container's are delete-replaced, replace, create-replacement: deleteBeforeReplace). */
@@ -24,19 +25,45 @@ export interface StateResource {
   readonly type: string;
   /** The Docker name (containers and volumes carry one). */
   readonly name: string;
+  /** The provider's ID (a container's engine ID), when the state records one. */
+  readonly id?: string;
 }
+
+interface ExportedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly id?: string;
+  readonly outputs?: Readonly<Record<string, unknown>>;
+  readonly inputs?: { readonly name?: unknown };
+}
+
+const exportedResources = (deployment: { readonly deployment?: unknown }): readonly ExportedResource[] =>
+  ((deployment.deployment as { resources?: unknown[] } | undefined)?.resources ?? []) as ExportedResource[];
 
 /** The docker containers and volumes in an exported deployment (`stack.exportStack()`). */
 export function stateResources(deployment: { readonly deployment?: unknown }): StateResource[] {
-  const resources = ((deployment.deployment as { resources?: unknown[] } | undefined)?.resources ?? []) as {
-    urn: string;
-    type: string;
-    outputs?: { name?: unknown };
-    inputs?: { name?: unknown };
-  }[];
-  return resources
+  return exportedResources(deployment)
     .filter((r) => r.type === CONTAINER_TYPE || r.type === VOLUME_TYPE)
-    .map((r) => ({ urn: r.urn, type: r.type, name: String(r.outputs?.name ?? r.inputs?.name ?? r.urn.split("::").at(-1)) }));
+    .map((r) => ({ urn: r.urn, type: r.type, name: String(r.outputs?.["name"] ?? r.inputs?.name ?? r.urn.split("::").at(-1)), ...(r.id ? { id: r.id } : {}) }));
+}
+
+/** The stack's outputs in an exported deployment (its root resource's), as the Automation API's output map has them. */
+export function deploymentOutputs(deployment: { readonly deployment?: unknown }): Record<string, { readonly value: unknown }> {
+  const root = exportedResources(deployment).find((r) => r.type === STACK_TYPE);
+  return Object.fromEntries(Object.entries(root?.outputs ?? {}).map(([k, value]) => [k, { value }]));
+}
+
+/**
+ * The engine shows every container and volume of the state as the last update left them: each container running
+ * under the ID the state records, each volume present. A refresh then drops nothing and finds nothing stopped, so
+ * there is nothing to report or repair, and the update can refresh as it goes instead of in a step of its own.
+ */
+export function engineMatchesState(state: readonly StateResource[], observed: Observed): boolean {
+  const c = observed.container;
+  return (
+    state.some((r) => r.type === CONTAINER_TYPE) &&
+    state.every((r) => (r.type === CONTAINER_TYPE ? c !== undefined && c.status === "running" && r.id !== undefined && c.id === r.id : observed.volumes.has(r.name)))
+  );
 }
 
 /** What the engine showed before the refresh: the container (undefined: none), and the volumes that exist. */

@@ -47,6 +47,8 @@ export function sandboxOutputs(outputs: Readonly<Record<string, { readonly value
 
 /** The container as the engine reports it (a subset of `docker inspect`), or absent. */
 export interface ContainerFacts {
+  /** The engine's ID of the container. */
+  readonly id?: string;
   readonly status: string; // created, running, paused, restarting, removing, exited, dead
   readonly health?: string; // starting, healthy, unhealthy (absent without a health check)
   readonly startedAt: string;

@@ -25,14 +25,18 @@ export interface Io {
 }
 
 /** The parts of a Pulumi stack the commands use. */
-export type StackHandle = Pick<Stack, "getAllConfig" | "setConfig" | "up" | "outputs" | "destroy" | "refresh" | "preview" | "exportStack">;
+export type StackHandle = Pick<Stack, "getAllConfig" | "setConfig" | "up" | "outputs" | "destroy" | "refresh" | "preview" | "exportStack"> & {
+  /** The environment every later Pulumi command of the stack runs with (the program inherits it). */
+  readonly workspace: { readonly envVars: Record<string, string> };
+};
 
 /** The commands' I/O, injectable for tests. */
 export interface CommandDeps {
   openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle>;
   connectDocker(host: string | undefined, env: Io["env"], sshOpts?: readonly string[]): Promise<Docker>;
   resolver(env: Io["env"]): ImageResolver;
-  pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<void>;
+  /** Pulls `name@digest` with progress; returns the pulled image's ID. */
+  pull(docker: Docker, pinned: string, platform: string | undefined, out: ProgressOutput, env: Io["env"]): Promise<string>;
   /** What `up` reads from the engine before refreshing, and the backup it takes before an image change. */
   observe(docker: Docker, outputs: SandboxOutputsView): Promise<Observed>;
   preUpgradeBackup(docker: Docker, stack: string, outputs: SandboxOutputsView, io: Io): Promise<string>;

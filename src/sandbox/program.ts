@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IMAGE_NAMES, LABELS, MANAGED_BY, type VolumeKind } from "../facts.js";
 import { readRawConfig } from "../config/read.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
+import { takeHandOff } from "../image/handoff.js";
 import { registryResolver } from "../image/resolver.js";
 import { SandboxImage } from "../image/source.js";
 import type { ImageResolver, ResolvedImage } from "../image/types.js";
@@ -21,6 +22,8 @@ export interface ProgramDeps {
   readonly log?: ProgramLog;
   /** Home directory for the default SSH key directory; default: the current user's. */
   readonly homeDir?: string;
+  /** Where a resolution handed over by `npm run up` is read from (src/image/handoff.ts); default: process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface SandboxOutputs {
@@ -131,8 +134,9 @@ export async function sandboxProgram(deps: ProgramDeps = {}): Promise<SandboxOut
   const settings = (parseSettings(deps.homeDir ? { ...raw, homeDir: deps.homeDir } : raw, PUBLISHED_IMAGES));
   let resolved: ResolvedImage | undefined;
   if (settings.image.source === "pull") {
-    const resolver = deps.resolver ?? registryResolver();
-    resolved = await resolver(settings.image, log);
+    resolved = takeHandOff(settings.image, deps.env ?? process.env);
+    if (resolved) log.info(`sandbox image ${resolved.pinned}, served by ${resolved.registry} (resolved by npm run up)`);
+    else resolved = await (deps.resolver ?? registryResolver())(settings.image, log);
   }
   const provider = new docker.Provider("docker", {
     ...(settings.docker.host ? { host: settings.docker.host } : {}),

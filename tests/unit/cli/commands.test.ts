@@ -8,6 +8,10 @@ import { down, up, type CommandDeps, type StackHandle } from "../../../src/cli/c
 import { CONTAINER_TYPE, VOLUME_TYPE, type Observed, type StateResource } from "../../../src/cli/drift.js";
 import { DaemonError } from "../../../src/cli/docker.js";
 import { fakeResolver } from "../../support/program.js";
+import { parseSettings } from "../../../src/config/settings.js";
+import { takeHandOff } from "../../../src/image/handoff.js";
+import { rawConfigFrom } from "../../../src/cli/stack.js";
+import { PUBLISHED_IMAGES } from "../../../src/sandbox/program.js";
 
 /** A stack as `npm run up` leaves it after the first run: with its generated password. */
 const WITH_PASSWORD: ConfigMap = { "opencode-cloud:password": { value: "generated-password-32-characters", secret: true } };
@@ -18,22 +22,36 @@ interface Scenario {
   readonly after?: StateResource[];
   readonly observed?: Observed;
   readonly previewEvents?: EngineEvent[];
+  /** The ID of the image the pre-pull pulled. */
+  readonly pulledImageId?: string;
 }
 
-const deployment = (resources: StateResource[]) => ({ version: 3, deployment: { resources: resources.map((r) => ({ urn: r.urn, type: r.type, outputs: { name: r.name } })) } });
+/** An exported deployment: the stack's outputs on its root resource, then the docker resources. */
+const deployment = (resources: StateResource[], outputs: OutputMap) => ({
+  version: 3,
+  deployment: {
+    resources: [
+      { urn: "urn:pulumi:dev::opencode-cloud::pulumi:pulumi:Stack::opencode-cloud-dev", type: "pulumi:pulumi:Stack", outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value])) },
+      ...resources.map((r) => ({ urn: r.urn, type: r.type, ...(r.id ? { id: r.id } : {}), outputs: { name: r.name } })),
+    ],
+  },
+});
 
 function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scenario: Scenario = {}) {
   const calls: string[] = [];
   const written: string[] = [];
   const config: ConfigMap = { ...WITH_PASSWORD, ...given };
   let refreshed = false;
+  /** The environment each update ran with. */
+  const upEnv: Record<string, string>[] = [];
   const stack: StackHandle = {
+    workspace: { envVars: {} },
     refresh: (async () => {
       calls.push("refresh");
       refreshed = true;
       return { stdout: "", stderr: "", summary: {} };
     }) as unknown as StackHandle["refresh"],
-    exportStack: async () => deployment((refreshed ? scenario.after : scenario.before) ?? []),
+    exportStack: async () => deployment((refreshed ? scenario.after : scenario.before) ?? [], outputs),
     preview: (async (opts?: { onEvent?: (e: EngineEvent) => void }) => {
       calls.push("preview");
       for (const e of scenario.previewEvents ?? []) opts?.onEvent?.(e);
@@ -44,8 +62,9 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scen
       calls.push(`set ${key} secret=${value.secret}`);
       config[key] = value;
     },
-    up: (async () => {
-      calls.push("up");
+    up: (async (opts?: { refresh?: boolean }) => {
+      calls.push(opts?.refresh ? "up --refresh" : "up");
+      upEnv.push({ ...stack.workspace.envVars });
       return { outputs, stdout: "", stderr: "", summary: {} };
     }) as unknown as StackHandle["up"],
     outputs: async () => outputs,
@@ -68,7 +87,10 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scen
       calls.push("resolve");
       return fakeResolver(settings, log);
     },
-    pull: async (_d, pinned) => void calls.push(`pull ${pinned}`),
+    pull: async (_d, pinned) => {
+      calls.push(`pull ${pinned}`);
+      return scenario.pulledImageId ?? "sha256:pulled";
+    },
     prune: async (_d, keep) => {
       calls.push(`prune keep=${keep}`);
       return [{ Id: "sha256:old", Size: 2 * 1024 * 1024 }];
@@ -81,7 +103,7 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scen
     homeDir: "/home/t",
   };
   const io = { out: { write: (t: string) => void written.push(t) }, env: {} };
-  return { calls, written, deps, io };
+  return { calls, written, deps, io, upEnv };
 }
 
 const args = { stack: "dev", help: false, skipPull: false, follow: true, print: false, force: false };
@@ -112,6 +134,18 @@ describe("up", () => {
     expect(h.calls).toEqual(["open dev create=true", "docker local", "resolve", expect.stringMatching(/^pull docker\.io\/prizz\/opencode-cloud-sandbox@sha256:[0-9a-f]{64}$/), "up", "prune keep=sha256:new"]);
     expect(h.written.join("")).toContain("Removed 1 old sandbox image no container uses (2.1 MB).");
     expect(h.written.join("")).toContain("opencode is ready: http://127.0.0.1:3000\n");
+  });
+
+  it("hands the image it resolved and pulled to the program, which then pins it without resolving again", async () => {
+    const h = harness({}, url);
+    await up(args, h.io, h.deps);
+    const pulled = h.calls.find((c) => c.startsWith("pull "))!.slice("pull ".length);
+    const settings = parseSettings(rawConfigFrom(WITH_PASSWORD, "dev", "/home/t"), PUBLISHED_IMAGES).image;
+    if (settings.source !== "pull") throw new Error("the default source pulls");
+    expect(takeHandOff(settings, h.upEnv[0]!)?.pinned).toBe(pulled);
+    const build = harness({ "opencode-cloud:imageSource": { value: "build", secret: false } }, url);
+    await up(args, build.io, build.deps);
+    expect(build.upEnv[0]).toEqual({});
   });
 
   it("stops on bad config before touching Docker", async () => {
@@ -199,6 +233,37 @@ describe("up on a stack that was brought up before", () => {
     const empty = harness({}, deployed, undefined, { before: [container], after: [container], observed: { container: undefined, volumes: new Set() }, previewEvents: [replaced("sha256:new")] });
     await up(args, empty.io, empty.deps);
     expect(empty.calls).not.toContain("backup dev");
+  });
+
+  // The engine as the state records it: the container running under the state's ID, every volume there.
+  const inStep = { ...container, id: "c1" };
+  const running = { id: "c1", status: "running", health: "healthy", startedAt: "", finishedAt: "0001-01-01T00:00:00Z", exitCode: 0, imageId: "sha256:old", restartCount: 0 };
+  const matching: Scenario = { before: [inStep, sessions], after: [inStep, sessions], observed: { container: running, volumes: allVolumes } };
+  const withoutPull = (calls: string[]) => calls.filter((c) => !c.startsWith("pull") && !c.startsWith("prune"));
+
+  it("with the engine as the state records it and the deployed image pulled again, lets the update refresh: no refresh or preview of its own", async () => {
+    const h = harness({}, deployed, undefined, { ...matching, pulledImageId: "sha256:old" });
+    await up(args, h.io, h.deps);
+    expect(withoutPull(h.calls)).toEqual(["open dev create=true", "docker local", "resolve", "up --refresh"]);
+    expect(h.written.join("")).toContain("Nothing was changed by hand since the last update.");
+  });
+
+  it("with the engine as the state records it and another image pulled, backs up the sessions before the update replaces the container", async () => {
+    const h = harness({}, deployed, undefined, { ...matching, pulledImageId: "sha256:new" });
+    await up(args, h.io, h.deps);
+    expect(withoutPull(h.calls)).toEqual(["open dev create=true", "docker local", "resolve", "backup dev", "up --refresh"]);
+    expect(h.written.join("")).toContain("The update replaces opencode-cloud-dev with another image (sha256:old -> sha256:new); backing up its sessions first");
+  });
+
+  it.each([
+    ["the container runs under another ID than the state's", { ...matching, observed: { container: { ...running, id: "c2" }, volumes: allVolumes } }, args],
+    ["the container is stopped", { ...matching, observed: { container: { ...running, status: "exited" }, volumes: allVolumes } }, args],
+    ["a volume is gone", { ...matching, observed: { container: running, volumes: new Set([volumes.projects, volumes.config]) } }, args],
+    ["nothing was pulled (--skip-pull)", matching, { ...args, skipPull: true }],
+  ])("refreshes and previews first when %s", async (_why, scenario, a) => {
+    const h = harness({}, deployed, undefined, scenario);
+    await up(a, h.io, h.deps);
+    expect(withoutPull(h.calls).slice(-3)).toEqual(["refresh", "preview", "up"]);
   });
 
   it("says a container stopped by hand, which the refresh keeps, is recreated when the preview replaces it", async () => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { describe, expect, it } from "vitest";
-import { CONTAINER_TYPE, containerPlan, driftRepairs, imageChange, stateResources, VOLUME_TYPE, type ContainerPlan, type StateResource } from "../../../src/cli/drift.js";
+import { CONTAINER_TYPE, containerPlan, deploymentOutputs, driftRepairs, engineMatchesState, imageChange, stateResources, VOLUME_TYPE, type ContainerPlan, type StateResource } from "../../../src/cli/drift.js";
 import {
   formatDuration,
   formatStatus,
@@ -184,6 +184,28 @@ describe("drift", () => {
     };
     expect(stateResources(exported)).toEqual([container, sessions]);
     expect(stateResources({ deployment: {} })).toEqual([]);
+  });
+
+  it("reads the stack's outputs from the root resource of an exported deployment", () => {
+    const exported = { deployment: { resources: [{ urn: "urn:stack", type: "pulumi:pulumi:Stack", outputs: { url: "http://127.0.0.1:3000", volumeNames: { sessions: "s" } } }, { urn: "urn:c", type: CONTAINER_TYPE, outputs: { url: "not this" } }] } };
+    expect(deploymentOutputs(exported)).toEqual({ url: { value: "http://127.0.0.1:3000" }, volumeNames: { value: { sessions: "s" } } });
+    expect(deploymentOutputs({ deployment: {} })).toEqual({});
+  });
+
+  it.each([
+    ["the container running under the state's ID, the volume there", { container: { ...running, id: "c1" }, volumes: vols }, true],
+    ["the container running under another ID (recreated outside Pulumi)", { container: { ...running, id: "c2" }, volumes: vols }, false],
+    ["the container stopped", { container: { ...running, id: "c1", status: "exited" }, volumes: vols }, false],
+    ["the container gone", { container: undefined, volumes: vols }, false],
+    ["the volume gone", { container: { ...running, id: "c1" }, volumes: new Set<string>() }, false],
+  ])("engine matches the state: %s -> %s", (_what, observed, expected) => {
+    expect(engineMatchesState([{ ...container, id: "c1" }, sessions], observed)).toBe(expected);
+  });
+
+  it("engine matches no state without a container, nor one that records no ID", () => {
+    const observed = { container: { ...running, id: "c1" }, volumes: vols };
+    expect(engineMatchesState([sessions], observed)).toBe(false);
+    expect(engineMatchesState([container, sessions], observed)).toBe(false);
   });
 
   const stoppedByHand: ContainerFacts = { ...running, status: "exited", health: "unhealthy", exitCode: 143, finishedAt: "2026-12-01T11:00:00Z" };

@@ -15,7 +15,7 @@ const project = parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as
 
 it("declares the project, the ESM TypeScript runtime and the stack directory", () => {
   expect(project).toMatchObject({ name: "opencode-cloud", main: "index.ts", stackConfigDir: "stacks" });
-  expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: false, nodeargs: "--import tsx" } });
+  expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: false, nodeargs: "--import ./scripts/program-loader.mjs" } });
 });
 
 it("declares every sandbox key with the type, default and description the settings module uses", () => {
