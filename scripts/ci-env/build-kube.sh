@@ -83,7 +83,10 @@ build_provider() {
   local version=${KUBE_PROVIDER_MODULE#v}
   require_version "$dir" "$module" "$KUBE_PROVIDER_MODULE"
   require_version "$dir" github.com/pulumi/pulumi-kubernetes/sdk/v4 "v$KUBE_PROVIDER_VERSION"
-  src=$(cd "$dir" && go list -m -f '{{.Dir}}' "$module")
+  # `go mod download` (checked against go.sum) and not `go list -m`: on a new machine the module is not in the module
+  # cache yet, and `go list -m` then answers an empty directory.
+  src=$(cd "$dir" && go mod download -json "$module" | jq -r '.Dir // empty')
+  [ -f "$src/cmd/pulumi-resource-kubernetes/schema.json" ] || { log "no source of $module in the module cache ('$src')"; exit 1; }
   # The upstream main embeds the committed schema with its version set, and the Terraform mapping, both compacted.
   jq -c --arg v "$version" '.version = $v' "$src/cmd/pulumi-resource-kubernetes/schema.json" \
     >"$dir/cmd/pulumi-resource-kubernetes/schema-embed.json"
