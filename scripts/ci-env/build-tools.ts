@@ -9,7 +9,7 @@ import { copyFile, link, mkdir, readdir, readFile, rename, stat, unlink, writeFi
 import { homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { CI_ENV, PULUMI_OFFLINE_ENV } from "../../src/facts.js";
-import { cacheEntryName, cacheKey, goBuildCommand, isLocalPackage, parseManifest, pluginName, type ToolEntry } from "../../src/tools/manifest.js";
+import { cacheEntryName, cacheKey, goBuildCommand, goTestCommand, isLocalPackage, parseManifest, pluginName, type ToolEntry } from "../../src/tools/manifest.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TOOLS_SRC = join(ROOT, "tools");
@@ -122,8 +122,9 @@ async function buildSet(set: string, items: Planned[]): Promise<void> {
       cwd: dir, env, logFile, what: `downloading the modules of ${entry.bin} (tools/${set})`,
     });
     if (isLocalPackage(entry.package)) {
-      item.testSeconds = await run("go", ["test", "-mod=readonly", "-count=1", entry.package], {
-        cwd: dir, logFile, what: `go test ${entry.package} (tools/${set})`,
+      const test = goTestCommand(entry);
+      item.testSeconds = await run("go", test.args, {
+        cwd: dir, env: test.env, logFile, what: `go test ${entry.package} (tools/${set})`,
       });
     }
     const part = `${item.binary}.part`;

@@ -225,5 +225,21 @@ export function goBuildCommand(entry: ToolEntry, output: string): { args: string
   if (entry.tags.length > 0) args.push("-tags", entry.tags.join(","));
   if (entry.ldflags.length > 0) args.push("-ldflags", entry.ldflags.join(" "));
   args.push(entry.package);
-  return { args, env: { CGO_ENABLED: entry.cgo ? "1" : "0", ...(entry.goExperiment ? { GOEXPERIMENT: entry.goExperiment } : {}) } };
+  return { args, env: compileEnv(entry) };
+}
+
+function compileEnv(entry: ToolEntry): Record<string, string> {
+  return { CGO_ENABLED: entry.cgo ? "1" : "0", ...(entry.goExperiment ? { GOEXPERIMENT: entry.goExperiment } : {}) };
+}
+
+/**
+ * `go test` of a local package before its build, compiled exactly as the build compiles (trimmed, the same tags, cgo
+ * and experiment): the build then reuses every dependency the test compiled from the build cache instead of compiling
+ * the provider a second time (measured cold: the docker wrapper's test 42 min, its build 20 min after it).
+ */
+export function goTestCommand(entry: ToolEntry): { args: string[]; env: Record<string, string> } {
+  const args = ["test", "-mod=readonly", "-trimpath", "-count=1"];
+  if (entry.tags.length > 0) args.push("-tags", entry.tags.join(","));
+  args.push(entry.package);
+  return { args, env: compileEnv(entry) };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { cacheKey, goBuildCommand, moduleOf, parseManifest, pluginName, readGoMod, type ToolEntry } from "../../../src/tools/manifest.js";
+import { cacheKey, goBuildCommand, goTestCommand, moduleOf, parseManifest, pluginName, readGoMod, type ToolEntry } from "../../../src/tools/manifest.js";
 
 const GO_MOD = `module opencode-cloud/tools/example
 
@@ -175,6 +175,16 @@ describe("goBuildCommand", () => {
       args: ["build", "-mod=readonly", "-trimpath", "-o", "o", "example.com/cli/v3/cmd/cli"],
       env: { CGO_ENABLED: "1" },
     });
+  });
+
+  it("tests a local package compiled as its build compiles (trimmed, tags, cgo, experiment), so the build reuses it", () => {
+    const e = parseManifest(manifest(entry({ tags: ["osusergo"], ldflags: ["-X a=b"], goExperiment: "jsonv2" })), SRC, GO_MOD)[0]!;
+    const test = goTestCommand(e);
+    expect(test).toEqual({
+      args: ["test", "-mod=readonly", "-trimpath", "-count=1", "-tags", "osusergo", "example.com/cli/v3/cmd/cli"],
+      env: { CGO_ENABLED: "0", GOEXPERIMENT: "jsonv2" },
+    });
+    expect(test.env).toEqual(goBuildCommand(e, "o").env);
   });
 
   it("sets the release's Go experiment (trivy needs jsonv2) and refuses a malformed one", () => {
