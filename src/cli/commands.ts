@@ -1,7 +1,7 @@
 // `npm run up` and `npm run down` through the Pulumi Automation API.
 
 import { homedir } from "node:os";
-import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
+import type { Deployment, EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import type Docker from "dockerode";
 import { fullKey } from "../config/schema.js";
 import { formatBytes } from "../bytes.js";
@@ -60,11 +60,18 @@ function previousOutputs(outputs: Parameters<typeof sandboxOutputs>[0], stack: s
  * image differs from the deployed one: no refresh or preview of their own, the update refreshes as it goes.
  * Otherwise the state is refreshed, compared before and after, and the update previewed for its container step.
  */
-async function repairAndProtect(stack: StackHandle, args: CliArgs, docker: Docker, io: Io, deps: CommandDeps, pulledImageId?: string): Promise<boolean> {
+async function repairAndProtect(
+  stack: StackHandle,
+  deployment: Deployment | undefined,
+  args: CliArgs,
+  docker: Docker,
+  io: Io,
+  deps: CommandDeps,
+  pulledImageId?: string,
+): Promise<boolean> {
   const line = (text: string) => io.out.write(`${text}\n`);
-  const deployment = await stack.exportStack();
-  const previous = previousOutputs(deploymentOutputs(deployment), args.stack);
-  if (!previous) return false; // a first `up`: nothing to repair or protect
+  const previous = deployment && previousOutputs(deploymentOutputs(deployment), args.stack);
+  if (!deployment || !previous) return false; // a first `up`: nothing to repair or protect
   const observed = await deps.observe(docker, previous);
   const before = stateResources(deployment);
   const protect = async (change: ImageChange | undefined): Promise<void> => {
@@ -89,15 +96,31 @@ async function repairAndProtect(stack: StackHandle, args: CliArgs, docker: Docke
   return false;
 }
 
+/** Reaches the Docker host and, for the `pull` source, resolves and pulls the image; answers the pulled image's ID. */
+async function prepareHost(settings: SandboxSettings, stack: StackHandle, args: CliArgs, io: Io, deps: CommandDeps): Promise<{ docker: Docker; pulledImageId?: string }> {
+  const line = (text: string) => io.out.write(`${text}\n`);
+  const docker = await deps.connectDocker(settings.docker.host, io.env, settings.docker.sshOpts);
+  line(`Docker answers at ${settings.docker.host ?? io.env["DOCKER_HOST"] ?? "the local socket"}.`);
+  if (settings.image.source !== "pull" || args.skipPull) return { docker };
+  const log: ProgramLog = { info: line, warn: (m) => line(`warning: ${m}`) };
+  const resolved = await deps.resolver(io.env)(settings.image, log);
+  line(`Pulling ${resolved.pinned} ...`);
+  const pulledImageId = await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
+  Object.assign(stack.workspace.envVars, handOffEnv(resolved, settings.image.signature)); // the program pins it without resolving again
+  return { docker, pulledImageId };
+}
+
 export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = defaultDeps): Promise<void> {
   const line = (text: string) => io.out.write(`${text}\n`);
   const stack = await deps.openStack(args, io, true);
   line(`Stack ${args.stack} (config: stacks/Pulumi.${args.stack}.yaml).`);
   let config = await stack.getAllConfig();
+  let passwordSet: Promise<void> | undefined;
   if (needsPassword(config)) {
     // No unauthenticated sandbox: a strong password on first use, kept only as the stack's secret (never printed).
-    await stack.setConfig(fullKey("password"), { value: generatePassword(), secret: true });
-    config = await stack.getAllConfig();
+    const password = { value: generatePassword(), secret: true };
+    passwordSet = stack.setConfig(fullKey("password"), password);
+    config = { ...config, [fullKey("password")]: password };
     const backend = planBackend(PROJECT_DIR, io.env, deps.homeDir, { legacyExists: false, stateExists: true, passphraseFileExists: true });
     const env = Object.entries(backend.env).map(([k, v]) => `${k}=${v}`).join(" ");
     line(`Generated a password for opencode (user opencode), stored as the stack secret ${fullKey("password")}. Read it with:`);
@@ -105,19 +128,16 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
   }
   // Validate before touching anything: the same settings module the program runs.
   const settings: SandboxSettings = parseSettings(rawConfigFrom(config, args.stack, deps.homeDir), PUBLISHED_IMAGES);
-  const docker = await deps.connectDocker(settings.docker.host, io.env, settings.docker.sshOpts);
-  line(`Docker answers at ${settings.docker.host ?? io.env["DOCKER_HOST"] ?? "the local socket"}.`);
-  let pulledImageId: string | undefined;
-  if (settings.image.source === "pull" && !args.skipPull) {
-    const log: ProgramLog = { info: line, warn: (m) => line(`warning: ${m}`) };
-    const resolved = await deps.resolver(io.env)(settings.image, log);
-    line(`Pulling ${resolved.pinned} ...`);
-    pulledImageId = await deps.pull(docker, resolved.pinned, settings.platform, io.out, io.env);
-    Object.assign(stack.workspace.envVars, handOffEnv(resolved, settings.image.signature)); // the program pins it without resolving again
-  }
-  const refresh = await repairAndProtect(stack, args, docker, io, deps, pulledImageId);
-  const result = await stack.up({ onOutput: (text) => io.out.write(text), color: "auto", ...(refresh ? { refresh } : {}) });
-  const imageId = String(result.outputs["imageId"]?.value ?? "");
+  // The stack's own writes and reads (one after the other: both use the stack's file) go on while the host is reached
+  // and the image pulled; a stack just created has no state to read.
+  const stateRead = (async () => {
+    await passwordSet;
+    return stack.created ? undefined : stack.exportStack();
+  })();
+  const [{ docker, pulledImageId }, deployment] = await Promise.all([prepareHost(settings, stack, args, io, deps), stateRead]);
+  const refresh = await repairAndProtect(stack, deployment, args, docker, io, deps, pulledImageId);
+  const outputs = await stack.update({ onOutput: (text) => io.out.write(text), refresh });
+  const imageId = String(outputs["imageId"] ?? "");
   if (imageId) {
     const repositories = [...PUBLISHED_IMAGES, ...(settings.image.source === "pull" ? settings.image.candidates.map((c) => c.name) : [settings.image.tag])];
     const removed = await deps.prune(docker, imageId, repositories);
@@ -126,8 +146,8 @@ export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = 
       line(`Removed ${removed.length} old sandbox image${removed.length === 1 ? "" : "s"} no container uses (${formatBytes(bytes)}).`);
     }
   }
-  const url = String(result.outputs["url"]?.value ?? "");
-  const tunnel = String(result.outputs["tunnel"]?.value ?? "");
+  const url = String(outputs["url"] ?? "");
+  const tunnel = String(outputs["tunnel"] ?? "");
   line("");
   if (tunnel) line(`opencode runs on the remote host's loopback. Open a tunnel:\n  ${tunnel}\nthen browse to ${url}`);
   else line(`opencode is ready: ${url}`);

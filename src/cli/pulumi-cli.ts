@@ -1,6 +1,8 @@
 // The Pulumi CLI the Automation API drives: the one on PATH, else the pinned version installed through the
 // Automation API, else an exact instruction.
 
+import { spawn } from "node:child_process";
+import { dirname, isAbsolute } from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation/index.js";
 import { version as SDK_VERSION } from "@pulumi/pulumi/version.js";
 import semver from "semver";
@@ -24,4 +26,33 @@ export async function ensurePulumiCli(log: (line: string) => void): Promise<Pulu
   } catch (e) {
     throw new Error(`Could not install the Pulumi CLI automatically (${(e as Error).message.split("\n")[0]}). ${installInstruction()}`);
   }
+}
+
+/** Where a CLI run works and reports. */
+export interface RunOptions {
+  readonly cwd: string;
+  /** Added to this process's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Standard output, as it comes. */
+  readonly onOutput: (text: string) => void;
+}
+
+/**
+ * Runs the CLI `command` as the Automation API does (the CLI's own directory first on PATH, for the plugins installed
+ * beside it), standard output streamed to `onOutput`; rejects with the exit code and standard error when it fails.
+ */
+export function runPulumi(command: string, args: readonly string[], opts: RunOptions): Promise<void> {
+  const path = isAbsolute(command) ? `${dirname(command)}:${opts.env["PATH"] ?? process.env["PATH"] ?? ""}` : undefined;
+  const env = { ...process.env, ...opts.env, ...(path ? { PATH: path } : {}), PULUMI_AUTOMATION_API: "true" };
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => opts.onOutput(chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`pulumi ${args[0] ?? ""} exited with code ${code}${stderr.trim() ? `:\n${stderr.trim()}` : ""}`));
+    });
+  });
 }

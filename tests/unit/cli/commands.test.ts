@@ -24,6 +24,8 @@ interface Scenario {
   readonly previewEvents?: EngineEvent[];
   /** The ID of the image the pre-pull pulled. */
   readonly pulledImageId?: string;
+  /** Whether opening the stack created it. */
+  readonly created?: boolean;
 }
 
 /** An exported deployment: the stack's outputs on its root resource, then the docker resources. */
@@ -44,6 +46,9 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scen
   let refreshed = false;
   /** The environment each update ran with. */
   const upEnv: Record<string, string>[] = [];
+  /** How many calls had been made at each export of the state. */
+  const exported: number[] = [];
+  const configReads = { count: 0 };
   const stack: StackHandle = {
     workspace: { envVars: {} },
     refresh: (async () => {
@@ -51,22 +56,29 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scen
       refreshed = true;
       return { stdout: "", stderr: "", summary: {} };
     }) as unknown as StackHandle["refresh"],
-    exportStack: async () => deployment((refreshed ? scenario.after : scenario.before) ?? [], outputs),
+    exportStack: async () => {
+      exported.push(calls.length);
+      return deployment((refreshed ? scenario.after : scenario.before) ?? [], outputs);
+    },
     preview: (async (opts?: { onEvent?: (e: EngineEvent) => void }) => {
       calls.push("preview");
       for (const e of scenario.previewEvents ?? []) opts?.onEvent?.(e);
       return { stdout: "", stderr: "", changeSummary: {} };
     }) as unknown as StackHandle["preview"],
-    getAllConfig: async () => ({ ...config }),
+    getAllConfig: async () => {
+      configReads.count++;
+      return { ...config };
+    },
     setConfig: async (key, value) => {
       calls.push(`set ${key} secret=${value.secret}`);
       config[key] = value;
     },
-    up: (async (opts?: { refresh?: boolean }) => {
-      calls.push(opts?.refresh ? "up --refresh" : "up");
+    created: scenario.created ?? false,
+    update: async (opts) => {
+      calls.push(opts.refresh ? "up --refresh" : "up");
       upEnv.push({ ...stack.workspace.envVars });
-      return { outputs, stdout: "", stderr: "", summary: {} };
-    }) as unknown as StackHandle["up"],
+      return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+    },
     outputs: async () => outputs,
     destroy: (async () => {
       calls.push("destroy");
@@ -103,7 +115,7 @@ function harness(given: ConfigMap, outputs: OutputMap, failDocker?: string, scen
     homeDir: "/home/t",
   };
   const io = { out: { write: (t: string) => void written.push(t) }, env: {} };
-  return { calls, written, deps, io, upEnv };
+  return { calls, written, deps, io, upEnv, exported, configReads };
 }
 
 const args = { stack: "dev", help: false, skipPull: false, follow: true, print: false, force: false };
@@ -120,6 +132,23 @@ describe("up", () => {
     const again = harness({}, url);
     await up(args, again.io, again.deps);
     expect(again.calls.some((c) => c.startsWith("set "))).toBe(false);
+  });
+
+  it("stores the generated password before it reads the state (both use the stack's file), and reads the config once", async () => {
+    const h = harness({ "opencode-cloud:password": { value: "", secret: false } }, url);
+    await up(args, h.io, h.deps);
+    expect(h.exported).toHaveLength(1);
+    expect(h.exported[0]).toBeGreaterThan(h.calls.indexOf("set opencode-cloud:password secret=true"));
+    expect(h.configReads.count).toBe(1);
+    expect(h.calls.at(-2)).toBe("up");
+  });
+
+  it("does not read the state of a stack it has just created", async () => {
+    const h = harness({ "opencode-cloud:password": { value: "", secret: false } }, url, undefined, { created: true });
+    await up(args, h.io, h.deps);
+    expect(h.exported).toEqual([]);
+    expect(h.calls.filter((c) => c.startsWith("up"))).toEqual(["up"]);
+    expect(h.written.join("")).toContain("opencode is ready: http://127.0.0.1:3000");
   });
 
   it("generates none with the opt-out", async () => {
