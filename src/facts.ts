@@ -119,6 +119,12 @@ export const CI_ENV = {
   /** The Go tools built from tools/<set>/ (scripts/ci-env/build-tools.sh): cache, bin/ (on PATH), env files. */
   toolsDir: "/var/tmp/opencode-cloud-tools",
   settingsFile: "env.json",
+  /**
+   * The Kubernetes pieces (KUBE_TOOLS) build in the background after the other Go tools, at the lowest priority, and
+   * may still be building when scripts/ci-env.sh ends (a new machine): the team tier waits for them. Under `dir`:
+   * the build's log, its process ID while it runs, and its exit code once it has ended.
+   */
+  kubeBuild: { log: "kube-build.log", pid: "kube-build.pid", exitCode: "kube-build.rc" },
   baseImage: "local/debian:bookworm",
   /** The same Debian for arm64 builds under QEMU (an imported rootfs has one architecture; scripts/ci-env.sh). */
   baseImageArm64: "local/debian:bookworm-arm64",

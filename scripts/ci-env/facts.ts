@@ -7,6 +7,9 @@ const quote = (v: string | number): string => `'${String(v).replaceAll("'", `'\\
 const vars: Record<string, string | number> = {
   CI_ENV_DIR: CI_ENV.dir,
   CI_ENV_SETTINGS: `${CI_ENV.dir}/${CI_ENV.settingsFile}`,
+  KUBE_BUILD_LOG: `${CI_ENV.dir}/${CI_ENV.kubeBuild.log}`,
+  KUBE_BUILD_PID: `${CI_ENV.dir}/${CI_ENV.kubeBuild.pid}`,
+  KUBE_BUILD_RC: `${CI_ENV.dir}/${CI_ENV.kubeBuild.exitCode}`,
   BASE_IMAGE: CI_ENV.baseImage,
   BASE_IMAGE_ARM64: CI_ENV.baseImageArm64,
   BUILDKIT_REPOSITORY: CI_ENV.rehearsal.buildkitRepository,

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { KUBE_TOOLS } from "../../src/facts.js";
 import { K8S } from "../support/team.js";
-import { declaredObject, kwokctlConfig, missingPieces, objectPath, type KubePieces } from "./support/kube.js";
+import { declaredObject, kubeBuildEnded, kwokctlConfig, missingPieces, objectPath, type KubePieces } from "./support/kube.js";
 
 describe("declaredObject and objectPath", () => {
   it.each([
@@ -65,4 +65,40 @@ it("names every piece that is not built, or not in the env file, with the builde
   expect(missing.map((m) => m.split(" ")[0])).toEqual(["kubeApiserver", "kubeControllerManager", "kubeScheduler", "kubectl", "etcd", "kwok", "kwokctl", "providerPlugin"]);
   expect(missing.find((m) => m.startsWith("etcd"))).toMatch(/not in .*env\.json; run scripts\/ci-env\/build-kube\.sh/);
   expect(missingPieces(pieces).map((m) => m.split(" ")[0])).not.toContain("kubectl");
+});
+
+describe("kubeBuildEnded", () => {
+  const files = () => {
+    const dir = mkdtempSync(join(tmpdir(), "kube-build-"));
+    return { log: join(dir, "log"), pid: join(dir, "pid"), exitCode: join(dir, "rc") };
+  };
+
+  it("returns at once when no background build was started", async () => {
+    await expect(kubeBuildEnded(files(), 1_000, 10)).resolves.toBeUndefined();
+  });
+
+  it("waits while the build runs, then returns on exit code 0", async () => {
+    const f = files();
+    writeFileSync(f.pid, String(process.pid)); // alive
+    setTimeout(() => writeFileSync(f.exitCode, "0\n"), 100);
+    const since = Date.now();
+    await kubeBuildEnded(f, 5_000, 10);
+    expect(Date.now() - since).toBeGreaterThanOrEqual(90);
+  });
+
+  it("fails with the exit code and the log when the build failed", async () => {
+    const f = files();
+    writeFileSync(f.pid, String(process.pid));
+    writeFileSync(f.exitCode, "2\n");
+    await expect(kubeBuildEnded(f, 1_000, 10)).rejects.toThrow(`building the Kubernetes pieces failed (exit code 2; log: ${f.log}; scripts/ci-env/build-kube.sh)`);
+  });
+
+  it("fails when the build's process is gone without an exit code, or outlasts the timeout", async () => {
+    const gone = files();
+    writeFileSync(gone.pid, "999999999");
+    await expect(kubeBuildEnded(gone, 1_000, 10)).rejects.toThrow("ended without an exit code: run scripts/ci-env.sh again");
+    const slow = files();
+    writeFileSync(slow.pid, String(process.pid));
+    await expect(kubeBuildEnded(slow, 50, 10)).rejects.toThrow("still building after");
+  });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml, stringify } from "yaml";
-import { KUBE_TOOLS } from "../../../src/facts.js";
+import { CI_ENV, KUBE_TOOLS } from "../../../src/facts.js";
 import { readToolsEnvFile, toolsEnvOf, type ToolsEnvFile } from "../../../scripts/lib/tools-env.js";
 
 const run = promisify(execFile);
@@ -59,6 +59,56 @@ export function missingPieces(pieces: Partial<KubePieces>): string[] {
   return PIECES.filter((name) => !pieces[name] || !existsSync(pieces[name])).map(
     (name) => `${name} (${pieces[name] ?? `not in ${KUBE_ENV_FILE}`}; run scripts/ci-env/build-kube.sh)`,
   );
+}
+
+/** Where scripts/ci-env.sh's background build of the pieces reports (CI_ENV.kubeBuild under `dir`). */
+export interface KubeBuildFiles {
+  readonly log: string;
+  readonly pid: string;
+  readonly exitCode: string;
+}
+const KUBE_BUILD: KubeBuildFiles = {
+  log: join(CI_ENV.dir, CI_ENV.kubeBuild.log),
+  pid: join(CI_ENV.dir, CI_ENV.kubeBuild.pid),
+  exitCode: join(CI_ENV.dir, CI_ENV.kubeBuild.exitCode),
+};
+
+const processAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Waits while scripts/ci-env.sh's background build of the pieces runs (on a new machine it goes on while the other
+ * tests run; the team files run last: vitest.integration.config.ts). Returns at once when no build was started (no
+ * pid file) or it has ended well; throws, naming the log, when it failed, stopped without a result, or outlasted
+ * `timeoutMs`.
+ */
+export async function kubeBuildEnded(files: KubeBuildFiles = KUBE_BUILD, timeoutMs = 90 * 60_000, pollMs = 5_000): Promise<void> {
+  const since = Date.now();
+  let said = false;
+  while (existsSync(files.pid) && !existsSync(files.exitCode)) {
+    const pid = Number(readFileSync(files.pid, "utf8").trim());
+    // The pid file is written just after the build starts; the exit code just before its process ends.
+    if (!processAlive(pid) && !existsSync(files.exitCode)) throw new Error(`the background build of the Kubernetes pieces (pid ${pid}) ended without an exit code: run scripts/ci-env.sh again (log: ${files.log})`);
+    if (Date.now() - since > timeoutMs) throw new Error(`the Kubernetes pieces were still building after ${timeoutMs / 60_000} min (log: ${files.log})`);
+    if (!said) console.warn(`team tier: waiting for the background build of the Kubernetes pieces (log: ${files.log})`);
+    said = true;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  if (!existsSync(files.exitCode)) return;
+  const code = readFileSync(files.exitCode, "utf8").trim();
+  if (code !== "0") throw new Error(`building the Kubernetes pieces failed (exit code ${code}; log: ${files.log}; scripts/ci-env/build-kube.sh)`);
+}
+
+/** kubeEnvironment, once scripts/ci-env.sh's background build of the pieces has ended. */
+export async function builtKubeEnvironment(): Promise<ReturnType<typeof kubeEnvironment>> {
+  await kubeBuildEnded();
+  return kubeEnvironment();
 }
 
 /**

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VOLUME_KINDS } from "../../../src/facts.js";
 import { runProgram, type ProgramRun } from "../../support/program.js";
 import { K8S, teamOverrides, type MemberEntry } from "../../support/team.js";
-import { declaredObject, kubeEnvironment, objectPath, staticVolumes, startCluster, waitFor, type Cluster, type KubeObject } from "../support/kube.js";
+import { declaredObject, builtKubeEnvironment, objectPath, staticVolumes, startCluster, waitFor, type Cluster, type KubeObject } from "../support/kube.js";
 import { freePort } from "../support/opencode.js";
 
-const kube = kubeEnvironment();
+const kube = await builtKubeEnvironment();
 const STORAGE_CLASS = "opencode-static";
 const FIELD_MANAGER = "opencode-cloud-team-test";
 /** Apply order: what the others live in or mount first. */

@@ -17,14 +17,14 @@ import { FakeRegistry, fakeIndex } from "../../support/fake-registry.js";
 import { PROJECT_DIR } from "../../support/program.js";
 import { TEAM_SEED } from "../../support/team.js";
 import { inCI } from "../support/env.js";
-import { kubeEnvironment, staticVolumes, startCluster, waitFor, type Cluster } from "../support/kube.js";
+import { builtKubeEnvironment, staticVolumes, startCluster, waitFor, type Cluster } from "../support/kube.js";
 import { freePort } from "../support/opencode.js";
 
 const exec = promisify(execFile);
 const STACK = "team-it";
 const STORAGE_CLASS = "opencode-static";
 
-const kube = kubeEnvironment();
+const kube = await builtKubeEnvironment();
 
 /** `pulumi` and its Node.js language host on PATH (scripts/ci-env/build-tools.sh links them into the tools' bin
  * directory, which vitest.integration.config.ts puts first on PATH). */

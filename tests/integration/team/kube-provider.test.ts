@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { KUBE_TOOLS } from "../../../src/facts.js";
 import type { PackageSchema } from "../../../src/tools/provider-schema.js";
 import { KUBERNETES, providerReport, reportLines, reportPasses, TEAM_TYPES } from "../../support/provider-schema.js";
-import { kubeEnvironment } from "../support/kube.js";
+import { builtKubeEnvironment } from "../support/kube.js";
 
-const kube = kubeEnvironment();
+const kube = await builtKubeEnvironment();
 
 (kube ? describe : describe.skip)("Kubernetes provider plugin against @pulumi/kubernetes", () => {
   let schema: PackageSchema;
