@@ -182,6 +182,10 @@ describe("the sandbox matches src/facts.ts", () => {
     expect(hc).toContain(`:\${OPENCODE_HEALTH_PORT:-${SANDBOX_PORT}}${HEALTH_ROUTE}`);
     expect(hc).toContain(`\${${AUTH_ENV.password}:-}`);
     expect(hc).toContain(`\${${AUTH_ENV.username}:-${DEFAULT_AUTH_USERNAME}}`);
+    // One check keeps asking for its budget: it must end before the engine's timeout kills it (a loaded host's exec
+    // and curl starts get the second left).
+    const budget = Number(/budget_ms=\$\{OPENCODE_HEALTH_BUDGET_MS:-(\d+)\}/.exec(hc)![1]);
+    expect(budget).toBeLessThanOrEqual(parseInt(HEALTHCHECK_TIMING.timeout) * 1000 - 1000);
   });
 
   it("the entrypoint starts opencode web on the port and repairs exactly the volume tops", () => {

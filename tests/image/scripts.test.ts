@@ -112,6 +112,8 @@ describe("opencode-healthcheck", () => {
   let hangNext = 0;
   let username: string = DEFAULT_AUTH_USERNAME;
   let failNext = 0;
+  /** How long each answer takes (a loaded host). */
+  let delayMs = 0;
   const seen: (string | undefined)[] = [];
 
   beforeAll(async () => {
@@ -122,7 +124,9 @@ describe("opencode-healthcheck", () => {
       const expected = password === undefined ? undefined : `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
       if (req.url !== HEALTH_ROUTE) return void res.writeHead(404).end();
       if (expected !== undefined && req.headers.authorization !== expected) return void res.writeHead(401).end("Unauthorized");
-      res.writeHead(200, { "content-type": "application/json" }).end('{"healthy":true,"version":"1.0.0"}');
+      const answer = () => res.writeHead(200, { "content-type": "application/json" }).end('{"healthy":true,"version":"1.0.0"}');
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     port = (server.address() as AddressInfo).port;
@@ -164,14 +168,48 @@ describe("opencode-healthcheck", () => {
     expect(seen).toEqual([`Basic ${Buffer.from("alice:pw").toString("base64")}`]);
   });
 
-  it("keeps asking within its budget: a hung attempt is cut off after 1 s, a 503 retried", async () => {
+  // A starting opencode accepts connections it never answers. With 1 s per attempt, three of them would spend the
+  // whole budget; the check cuts the first ones off sooner (100 ms, then half as long again each time).
+  it("keeps asking within its budget: hung attempts are cut off early, a 503 retried", async () => {
     password = undefined;
     seen.length = 0;
-    hangNext = 1;
+    hangNext = 3;
     failNext = 2;
-    const r = await run(HEALTHCHECK, env());
+    const r = await run(HEALTHCHECK, env({ OPENCODE_HEALTH_BUDGET_MS: "2000" }));
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(seen).toHaveLength(4);
+    expect(seen).toHaveLength(6);
+  });
+
+  it("passes on a host that answers slowly: each attempt that runs out of time gets longer", async () => {
+    password = undefined;
+    seen.length = 0;
+    delayMs = 200;
+    const r = await run(HEALTHCHECK, env());
+    delayMs = 0;
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(seen.length).toBeGreaterThan(1);
+  });
+
+  // The engine kills a check that outlasts the HEALTHCHECK timeout: the attempts grow, but the last is cut to what is
+  // left of the budget. A stand-in curl that runs out its --max-time records the schedule.
+  it("ends within its budget when every attempt runs out of time", async () => {
+    const bin = mkdtempSync(join(dir, "curl-"));
+    const log = join(bin, "max-times");
+    writeFileSync(
+      join(bin, "curl"),
+      `#!/bin/sh\nwhile [ "$1" != --max-time ]; do shift; done\necho "$2" >>${log}\nsleep "$2"\necho "curl: (28) timed out" >&2\nexit 28\n`,
+    );
+    chmodSync(join(bin, "curl"), 0o755);
+    const r = await run(HEALTHCHECK, env({ PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, OPENCODE_HEALTH_BUDGET_MS: "700" }));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unhealthy: .*timed out/);
+    const ms = readFileSync(log, "utf8").trim().split("\n").map((s) => Math.round(Number(s) * 1000));
+    expect(ms[0]).toBe(100);
+    for (let i = 1; i < ms.length - 1; i++) expect(ms[i], `attempt ${i + 1} of ${ms.join(", ")}`).toBe(Math.floor((ms[i - 1]! * 3) / 2));
+    expect(ms.at(-1)!).toBeLessThanOrEqual(Math.floor((ms.at(-2)! * 3) / 2));
+    expect(ms.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(700);
   });
 
   it("gives up when the budget is spent, saying what the route answered", async () => {
