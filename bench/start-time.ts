@@ -22,16 +22,24 @@
 //   opencode inside    StartedAt -> first answer, minus the entrypoint: opencode's start in the container
 //   plugins            "bare, same config" minus "bare, no config": what the prepared config costs opencode itself
 //
+// "First answer" is found to within about 50 ms (waitForHealthyAnswer): opencode (1.18) opens its port some 0.5 to
+// 0.7 s before it serves, and a request it accepts in that window is never answered (a plain fetch hung 300 s). A
+// poll that waits out each request's timeout before the next puts the answer up to that timeout late (with 1 s per
+// request, every first answer came about listen + 1 s, bare and container alike), so a new request goes out every
+// 50 ms while earlier ones hang, and the first healthy answer wins. The image's health check meets the same window
+// (its attempts are cut off early, after 100 ms at first); "engine healthy" includes the engine's own probe schedule.
+//
 // BENCH_RUNS (default 5) and BENCH_WORKSPACES (default "empty,full") shorten a run on a loaded machine.
-// Needs what scripts/ci-env.sh sets up (engine, TEST_LOCAL_IMAGE).
+// Needs what scripts/ci-env.sh sets up (engine, TEST_LOCAL_IMAGE); OPENCODE_CLOUD_TEST_IMAGE names another build to
+// time (e.g. one tagged before a change, to compare).
 import { spawn, execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { HEALTH_ROUTE, IMAGE_PATHS, SANDBOX_USER, TEST_LOCAL_IMAGE, VOLUMES } from "../src/facts.js";
+import { HEALTH_ROUTE, IMAGE_PATHS, SANDBOX_USER, VOLUMES } from "../src/facts.js";
 import { Deployment, runWithVolumes } from "../tests/integration/support/deployment.js";
-import { realEngine } from "../tests/integration/support/env.js";
+import { realEngine, TEST_IMAGE } from "../tests/integration/support/env.js";
 import { freePort, waitForEngineHealthy, waitForHealthyAnswer } from "../tests/integration/support/opencode.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
@@ -49,7 +57,7 @@ const median = (xs: number[]): number => {
 
 /** Copies `path` out of the image (a file or a directory, by its last name) into `dir`. */
 async function copyFromImage(docker: Docker, path: string, dir: string): Promise<void> {
-  const c = await docker.createContainer({ Image: TEST_LOCAL_IMAGE });
+  const c = await docker.createContainer({ Image: TEST_IMAGE });
   try {
     const archive = await c.getArchive({ path });
     await new Promise<void>((resolve, reject) => {
@@ -64,7 +72,7 @@ async function copyFromImage(docker: Docker, path: string, dir: string): Promise
 
 /** Copies the image's opencode binary (wherever PATH finds it in the image) to `dir`; returns its path. */
 async function binaryFromImage(docker: Docker, dir: string): Promise<string> {
-  const where = execFileSync("docker", ["run", "--rm", "--entrypoint", "sh", TEST_LOCAL_IMAGE, "-c", "command -v opencode"]).toString().trim();
+  const where = execFileSync("docker", ["run", "--rm", "--entrypoint", "sh", TEST_IMAGE, "-c", "command -v opencode"]).toString().trim();
   await copyFromImage(docker, where, dir);
   return join(dir, "opencode");
 }
@@ -210,7 +218,7 @@ async function main(): Promise<void> {
       const widths = rs[0]!.map((_, i) => Math.max(...rs.map((r) => r[i]!.length)));
       for (const r of rs) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join(" | "));
     };
-    console.log(`opencode ${version}, ${TEST_LOCAL_IMAGE} ${imageId.slice(7, 19)}, median of ${RUNS} (after one warm-up), health route ${HEALTH_ROUTE}`);
+    console.log(`opencode ${version}, ${TEST_IMAGE} ${imageId.slice(7, 19)}, median of ${RUNS} (after one warm-up), health route ${HEALTH_ROUTE}`);
     console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${loadAfter}`);
     table(rows);
     if (effects.length > 0) console.log(`workspace effect < ${TARGETS.workspace * 100} %: ${ok(effects.every((e) => e < TARGETS.workspace))} (largest ${(Math.max(...effects) * 100).toFixed(1)} %)`);

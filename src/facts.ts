@@ -90,7 +90,7 @@ export const IMAGE_PATHS = {
   syncDefaults: "/usr/local/bin/opencode-sync-defaults",
   /** What the image ships for ~/.config (opencode's config and plugins), outside the volume that hides ~/.config. */
   configDefaults: "/usr/local/share/opencode-cloud/config-defaults",
-  /** `<sha256>  ./<path>` for every file under configDefaults, made at build time. */
+  /** `<sha256>  ./<path>` for every file under configDefaults after a `# <sha256>` line of its own, made at build time. */
   configDefaultsManifest: "/usr/local/share/opencode-cloud/config-defaults.sha256",
 } as const;
 
@@ -101,7 +101,7 @@ export const IMAGE_PATHS = {
 export const PERSISTED_STATE = {
   gitConfig: `${SANDBOX_USER.home}/.config/git/config`,
   zshHistory: `${SANDBOX_USER.home}/.config/zsh/history`,
-  /** The record of the image defaults installed last (opencode-sync-defaults). */
+  /** The record of the image defaults installed last (opencode-sync-defaults): a copy of that image's manifest. */
   defaultsRecord: `${SANDBOX_USER.home}/.config/.opencode-cloud-defaults`,
 } as const;
 

@@ -1,7 +1,7 @@
 import { validate } from "dockerfile-utils";
 import { describe, expect, it } from "vitest";
 import { BUILD_ARGS } from "../../src/image/source.js";
-import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, HEALTHCHECK_TIMING, IMAGE_LABELS, IMAGE_PATHS, IMAGE_TOOLSET_FILE, SANDBOX_PORT, SANDBOX_USER, TOOLSETS, VOLUMES } from "../../src/facts.js";
+import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, HEALTHCHECK_TIMING, IMAGE_LABELS, IMAGE_PATHS, IMAGE_TOOLSET_FILE, PERSISTED_STATE, SANDBOX_PORT, SANDBOX_USER, TOOLSETS, VOLUMES } from "../../src/facts.js";
 import { aptPackages, closure, dockerfileText, loadManifest, parseDockerfile, readImageFile, type Stage } from "./support.js";
 
 const text = dockerfileText();
@@ -182,6 +182,10 @@ describe("the sandbox matches src/facts.ts", () => {
     expect(hc).toContain(`:\${OPENCODE_HEALTH_PORT:-${SANDBOX_PORT}}${HEALTH_ROUTE}`);
     expect(hc).toContain(`\${${AUTH_ENV.password}:-}`);
     expect(hc).toContain(`\${${AUTH_ENV.username}:-${DEFAULT_AUTH_USERNAME}}`);
+    // One check keeps asking for its budget: it must end before the engine's timeout kills it (a loaded host's exec
+    // and curl starts get the second left).
+    const budget = Number(/budget_ms=\$\{OPENCODE_HEALTH_BUDGET_MS:-(\d+)\}/.exec(hc)![1]);
+    expect(budget).toBeLessThanOrEqual(parseInt(HEALTHCHECK_TIMING.timeout) * 1000 - 1000);
   });
 
   it("the entrypoint starts opencode web on the port and repairs exactly the volume tops", () => {
@@ -193,6 +197,10 @@ describe("the sandbox matches src/facts.ts", () => {
     const tops = /VOLUME_TOPS=\(([^)]*)\)/.exec(ep)![1]!.match(/"[^"]+"/g)!.map((s) => s.slice(1, -1).replace("$SANDBOX_HOME", SANDBOX_USER.home));
     expect(tops.sort()).toEqual(Object.values(VOLUMES).sort());
     expect(ep).not.toMatch(/chown\s+(-R|--recursive)/);
+    // It reads the record opencode-sync-defaults writes (to skip the sync when it is up to date).
+    const record = PERSISTED_STATE.defaultsRecord.replace(`${SANDBOX_USER.home}/.config/`, "");
+    expect(ep).toContain(`record=$config_home/${record}`);
+    expect(readImageFile(`rootfs${IMAGE_PATHS.syncDefaults}`)).toContain(`record=$dest/${record}`);
   });
 
   it("pins OPENCODE_VERSION to the version the lockfile and manifest pin", () => {

@@ -1,6 +1,7 @@
 // Runs the image's own shell scripts here: the self-test against a fake PATH of stand-in tools, the healthcheck
 // against a local HTTP server that behaves like opencode's health route, and shellcheck over all of them.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
@@ -8,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, IMAGE_PATHS, SANDBOX_PORT, SANDBOX_USER, SELF_TEST_OK, VOLUMES } from "../../src/facts.js";
+import { AUTH_ENV, DEFAULT_AUTH_USERNAME, HEALTH_ROUTE, IMAGE_PATHS, PERSISTED_STATE, SANDBOX_PORT, SANDBOX_USER, SELF_TEST_OK, VOLUMES } from "../../src/facts.js";
 import { IMAGE_DIR, loadManifest, runFile } from "./support.js";
 
 const script = (p: string) => join(IMAGE_DIR, "rootfs", p);
@@ -112,6 +113,8 @@ describe("opencode-healthcheck", () => {
   let hangNext = 0;
   let username: string = DEFAULT_AUTH_USERNAME;
   let failNext = 0;
+  /** How long each answer takes (a loaded host). */
+  let delayMs = 0;
   const seen: (string | undefined)[] = [];
 
   beforeAll(async () => {
@@ -122,7 +125,9 @@ describe("opencode-healthcheck", () => {
       const expected = password === undefined ? undefined : `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
       if (req.url !== HEALTH_ROUTE) return void res.writeHead(404).end();
       if (expected !== undefined && req.headers.authorization !== expected) return void res.writeHead(401).end("Unauthorized");
-      res.writeHead(200, { "content-type": "application/json" }).end('{"healthy":true,"version":"1.0.0"}');
+      const answer = () => res.writeHead(200, { "content-type": "application/json" }).end('{"healthy":true,"version":"1.0.0"}');
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     port = (server.address() as AddressInfo).port;
@@ -164,14 +169,48 @@ describe("opencode-healthcheck", () => {
     expect(seen).toEqual([`Basic ${Buffer.from("alice:pw").toString("base64")}`]);
   });
 
-  it("keeps asking within its budget: a hung attempt is cut off after 1 s, a 503 retried", async () => {
+  // A starting opencode accepts connections it never answers. With 1 s per attempt, three of them would spend the
+  // whole budget; the check cuts the first ones off sooner (100 ms, then half as long again each time).
+  it("keeps asking within its budget: hung attempts are cut off early, a 503 retried", async () => {
     password = undefined;
     seen.length = 0;
-    hangNext = 1;
+    hangNext = 3;
     failNext = 2;
-    const r = await run(HEALTHCHECK, env());
+    const r = await run(HEALTHCHECK, env({ OPENCODE_HEALTH_BUDGET_MS: "2000" }));
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(seen).toHaveLength(4);
+    expect(seen).toHaveLength(6);
+  });
+
+  it("passes on a host that answers slowly: each attempt that runs out of time gets longer", async () => {
+    password = undefined;
+    seen.length = 0;
+    delayMs = 200;
+    const r = await run(HEALTHCHECK, env());
+    delayMs = 0;
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(seen.length).toBeGreaterThan(1);
+  });
+
+  // The engine kills a check that outlasts the HEALTHCHECK timeout: the attempts grow, but the last is cut to what is
+  // left of the budget. A stand-in curl that runs out its --max-time records the schedule.
+  it("ends within its budget when every attempt runs out of time", async () => {
+    const bin = mkdtempSync(join(dir, "curl-"));
+    const log = join(bin, "max-times");
+    writeFileSync(
+      join(bin, "curl"),
+      `#!/bin/sh\nwhile [ "$1" != --max-time ]; do shift; done\necho "$2" >>${log}\nsleep "$2"\necho "curl: (28) timed out" >&2\nexit 28\n`,
+    );
+    chmodSync(join(bin, "curl"), 0o755);
+    const r = await run(HEALTHCHECK, env({ PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, OPENCODE_HEALTH_BUDGET_MS: "700" }));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unhealthy: .*timed out/);
+    const ms = readFileSync(log, "utf8").trim().split("\n").map((s) => Math.round(Number(s) * 1000));
+    expect(ms[0]).toBe(100);
+    for (let i = 1; i < ms.length - 1; i++) expect(ms[i], `attempt ${i + 1} of ${ms.join(", ")}`).toBe(Math.floor((ms[i - 1]! * 3) / 2));
+    expect(ms.at(-1)!).toBeLessThanOrEqual(Math.floor((ms.at(-2)! * 3) / 2));
+    expect(ms.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(700);
   });
 
   it("gives up when the budget is spent, saying what the route answered", async () => {
@@ -209,11 +248,23 @@ describe("opencode-entrypoint, started as root (as with --user root)", () => {
   // As root directly (this machine); elsewhere (a CI runner) through passwordless sudo.
   const isRoot = process.getuid?.() === 0;
   const read = (path: string) => readFileSync(path, "utf8");
-  const start = (env: Record<string, string>, args: string[] = []) => {
-    const [file, argv] = isRoot
-      ? [ENTRYPOINT, args]
-      : ["sudo", ["-n", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ENTRYPOINT, ...args]];
+  /** Starts the entrypoint as root, or with `asSandboxUser` as uid:gid 1000:1000 (as the program's default does). */
+  const start = (env: Record<string, string>, args: string[] = [], asSandboxUser = false) => {
+    const command = [...(asSandboxUser ? ["/usr/bin/setpriv", `--reuid=${uid}`, `--regid=${SANDBOX_USER.gid}`, "--clear-groups", "--"] : []), ENTRYPOINT, ...args];
+    const [file, argv] = isRoot ? [command[0]!, command.slice(1)] : ["sudo", ["-n", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command]];
     return runFile(file, argv, env, 20_000);
+  };
+  /** Image defaults (one plugin) and their manifest under `home`, the real sync-defaults on the stand-in PATH. */
+  const withDefaults = (home: string, env: { PATH: string }) => {
+    const defaults = join(home, "defaults");
+    mkdirSync(join(defaults, "opencode/plugin"), { recursive: true });
+    const ship = (text: string) => {
+      writeFileSync(join(defaults, "opencode/plugin/p.js"), text);
+      writeFileSync(`${defaults}.sha256`, execFileSync(SYNC_DEFAULTS, ["manifest", defaults], { encoding: "utf8" }));
+    };
+    ship("export default 1\n");
+    execFileSync("ln", ["-s", SYNC_DEFAULTS, join(env.PATH.split(":")[0]!, "opencode-sync-defaults")]);
+    return { defaults, ship };
   };
 
   it(`hands only the volume tops to uid ${uid}, then runs opencode web on ${SANDBOX_PORT} as that user in ~/workspace`, async () => {
@@ -237,18 +288,40 @@ describe("opencode-entrypoint, started as root (as with --user root)", () => {
 
   it("brings the image defaults into ~/.config and prepares git's XDG config and the zsh history directory", async () => {
     const { home, env } = setup();
-    const defaults = join(home, "defaults");
-    mkdirSync(join(defaults, "opencode/plugin"), { recursive: true });
-    writeFileSync(join(defaults, "opencode/plugin/p.js"), "export default 1\n");
-    chmodSync(home, 0o755);
-    writeFileSync(`${defaults}.sha256`, execFileSync(SYNC_DEFAULTS, ["manifest", defaults], { encoding: "utf8" }));
-    const bin = env.PATH.split(":")[0]!;
-    execFileSync("ln", ["-s", SYNC_DEFAULTS, join(bin, "opencode-sync-defaults")]);
+    const { defaults } = withDefaults(home, env);
     const r = await start({ ...env, OPENCODE_DEFAULTS_DIR: defaults });
     expect(r.stdout).toContain(`uid=${uid}`);
     const config = join(home, ".config");
     expect(read(join(config, "opencode/plugin/p.js"))).toBe("export default 1\n");
     for (const p of ["opencode/plugin/p.js", "git/config", "zsh"]) expect(statSync(join(config, p)).uid, p).toBe(uid);
+  });
+
+  // Every start pays for what the entrypoint runs before opencode. Once everything is in place, as the sandbox user
+  // it runs nothing: with only bash and opencode on PATH, any other program would fail the start.
+  it("runs no other program on a start that finds everything in place, and catches up when something changed", async () => {
+    const { home, env } = setup();
+    const { defaults, ship } = withDefaults(home, env);
+    const first = await start({ ...env, OPENCODE_DEFAULTS_DIR: defaults });
+    expect(first.stdout).toContain(`uid=${uid}`);
+
+    const bare = join(home, "bare-bin");
+    mkdirSync(bare);
+    chmodSync(bare, 0o755);
+    symlinkSync(execFileSync("sh", ["-c", "command -v bash"], { encoding: "utf8" }).trim(), join(bare, "bash"));
+    writeFileSync(join(bare, "opencode"), '#!/bin/sh\necho "args=$*"\n');
+    chmodSync(join(bare, "opencode"), 0o755);
+    const steady = await start({ ...env, PATH: bare, OPENCODE_DEFAULTS_DIR: defaults }, [], true);
+    expect(steady).toMatchObject({ code: 0, stderr: "" });
+    expect(steady.stdout.trim()).toBe(`args=web --hostname 0.0.0.0 --port ${SANDBOX_PORT}`);
+
+    // A new image's defaults, a removed zsh directory: the next start brings both back.
+    ship("export default 2\n");
+    const config = join(home, ".config");
+    rmSync(join(config, "zsh"), { recursive: true });
+    const next = await start({ ...env, OPENCODE_DEFAULTS_DIR: defaults }, [], true);
+    expect(next.stderr).toContain("1 updated");
+    expect(read(join(config, "opencode/plugin/p.js"))).toBe("export default 2\n");
+    expect(statSync(join(config, "zsh")).uid).toBe(uid);
   });
 
   it("does not join an unrelated group that has the Docker socket's gid", async () => {
@@ -288,17 +361,20 @@ describe("opencode-sync-defaults: image defaults reach the config volume, the us
     writeFileSync(path, text);
   };
   const read = (path: string) => readFileSync(path, "utf8");
+  /** An image's defaults (SRC, empty) and a config volume (DEST, empty) in a directory of their own. */
+  const fresh = () => {
+    const root = mkdtempSync(join(dir, "sync-"));
+    mkdirSync(join(root, "config"));
+    return { src: join(root, "defaults"), dest: join(root, "config") };
+  };
 
   it("installs, upgrades what the user left alone, keeps edits and removals, drops what the image no longer ships", async () => {
-    const root = mkdtempSync(join(dir, "sync-"));
-    const src = join(root, "defaults");
-    const dest = join(root, "config");
+    const { src, dest } = fresh();
     put(join(src, "opencode/plugin/shipped.js"), "v1");
     put(join(src, "opencode/opencode.json"), '{"v":1}');
     put(join(src, "opencode/agent/old.md"), "old");
     put(join(src, "opencode/agent/dropped-by-user.md"), "x");
     symlinkSync("shipped.js", join(src, "opencode/plugin/link.js"));
-    mkdirSync(dest);
 
     let r = await sync(src, dest);
     expect(r.code, r.stderr).toBe(0);
@@ -328,12 +404,32 @@ describe("opencode-sync-defaults: image defaults reach the config volume, the us
     expect(r).toMatchObject({ code: 0, stderr: "" });
   });
 
+  it("heads the manifest with the digest of its lines, which the entrypoint compares with the record's", async () => {
+    const { src } = fresh();
+    put(join(src, "opencode/a.md"), "a");
+    const [head, ...lines] = execFileSync(SYNC_DEFAULTS, ["manifest", src], { encoding: "utf8" }).split(/(?<=\n)/);
+    expect(lines).toEqual([`${createHash("sha256").update("a").digest("hex")}  ./opencode/a.md\n`]);
+    expect(head).toBe(`# ${createHash("sha256").update(lines.join("")).digest("hex")}\n`);
+  });
+
+  it("reads a record an older image wrote (without the digest line)", async () => {
+    const { src, dest } = fresh();
+    put(join(src, "opencode/a.md"), "v1");
+    put(join(src, "opencode/b.md"), "v1");
+    await sync(src, dest);
+    const record = join(dest, basename(PERSISTED_STATE.defaultsRecord));
+    writeFileSync(record, read(record).replace(/^#.*\n/, ""));
+    put(join(dest, "opencode/b.md"), "mine");
+    put(join(src, "opencode/a.md"), "v2");
+    put(join(src, "opencode/b.md"), "v2");
+    const r = await sync(src, dest);
+    expect(r.stderr).toContain("0 installed, 1 updated, 0 removed, 1 kept as edited");
+    expect(read(record)).toBe(read(`${src}.sha256`));
+  });
+
   it("keeps a file the user changed that an old image shipped and the new one drops", async () => {
-    const root = mkdtempSync(join(dir, "sync-"));
-    const src = join(root, "defaults");
-    const dest = join(root, "config");
+    const { src, dest } = fresh();
     put(join(src, "opencode/command/x.md"), "shipped");
-    mkdirSync(dest);
     await sync(src, dest);
     put(join(dest, "opencode/command/x.md"), "mine");
     rmSync(join(src, "opencode/command/x.md"));

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import type Docker from "dockerode";
 import { DEFAULT_AUTH_USERNAME, HEALTH_ROUTE } from "../../../src/facts.js";
 
-// Short, so a connection that hangs during start (opencode accepts before it serves) costs at most this much.
+// For single requests to an opencode that already answered: short, so a hung connection fails a test quickly.
 const REQUEST_TIMEOUT_MS = 1_000;
 const POLL_MS = 50;
 
@@ -17,21 +17,69 @@ export async function get(url: string, authorization?: string): Promise<Response
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls HEALTH_ROUTE until it answers `healthy: true`; returns the ms from `since` to that answer. */
-export async function waitForHealthyAnswer(base: string, since: number, timeoutMs = 120_000, authorization?: string): Promise<number> {
+export interface AnswerPolling {
+  /** A new request goes out this often, whether or not the earlier ones have answered. */
+  everyMs: number;
+  /** Each request's own timeout: generous, since a later request is not held up by it. */
+  requestTimeoutMs: number;
+  /** At most this many requests open at once (a hung start, a slow host); the next waits for one to end. */
+  maxOpen: number;
+}
+const ANSWER_POLLING: AnswerPolling = { everyMs: POLL_MS, requestTimeoutMs: 15_000, maxOpen: 64 };
+
+/**
+ * Polls HEALTH_ROUTE until it answers `healthy: true`; returns the ms from `since` to that answer.
+ *
+ * opencode (1.18) listens some 0.5 to 0.7 s before it serves, and a request it accepts in that window is never
+ * answered. Waiting for each request to time out before the next would put the first answer up to a timeout late,
+ * so readiness would be measured to within a timeout, not a poll. Instead a new request goes out every `everyMs`
+ * while earlier ones are still open (each with its own long timeout, so a loaded host still gets its answer), and the
+ * first healthy answer wins; the others are then cut off. The answer is found to within about `everyMs`.
+ */
+export async function waitForHealthyAnswer(
+  base: string,
+  since: number,
+  timeoutMs = 120_000,
+  authorization?: string,
+  polling: AnswerPolling = ANSWER_POLLING,
+): Promise<number> {
+  const url = `${base}${HEALTH_ROUTE}`;
+  const done = new AbortController();
   let last = "no answer yet";
-  while (Date.now() - since < timeoutMs) {
+  let answeredAt: number | undefined;
+  let open = 0;
+  let ended: () => void = () => undefined;
+  const attempt = async () => {
+    open += 1;
     try {
-      const res = await get(`${base}${HEALTH_ROUTE}`, authorization);
+      const signal = AbortSignal.any([done.signal, AbortSignal.timeout(polling.requestTimeoutMs)]);
+      const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal });
       const body = await res.text();
-      if (res.ok && (JSON.parse(body) as { healthy?: boolean }).healthy === true) return Date.now() - since;
-      last = `HTTP ${res.status} ${body.slice(0, 120)}`;
+      if (res.ok && (JSON.parse(body) as { healthy?: boolean }).healthy === true) answeredAt ??= Date.now() - since;
+      else last = `HTTP ${res.status} ${body.slice(0, 120)}`;
     } catch (e) {
-      last = (e as Error).message;
+      if (!done.signal.aborted) last = (e as Error).message;
+    } finally {
+      open -= 1;
+      ended();
     }
-    await sleep(POLL_MS);
+  };
+  let next = Date.now();
+  try {
+    while (answeredAt === undefined && Date.now() - since < timeoutMs) {
+      if (Date.now() >= next && open < polling.maxOpen) {
+        next = Date.now() + polling.everyMs;
+        void attempt();
+      }
+      // Until the next request is due (or, with no slot free, the deadline), or sooner when one ends: it may be the answer.
+      const until = open >= polling.maxOpen ? since + timeoutMs : next;
+      await Promise.race([sleep(Math.max(1, until - Date.now())), new Promise<void>((r) => (ended = r))]);
+    }
+  } finally {
+    done.abort();
   }
-  throw new Error(`${base}${HEALTH_ROUTE} did not answer healthy within ${timeoutMs} ms (last: ${last})`);
+  if (answeredAt !== undefined) return answeredAt;
+  throw new Error(`${url} did not answer healthy within ${timeoutMs} ms (last: ${last})`);
 }
 
 /** Polls the engine until it reports the container `healthy`; returns the ms from `since`. Fails on unhealthy/exit. */
