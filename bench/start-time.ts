@@ -17,6 +17,8 @@
 // The container's extra time, broken down per start (medians):
 //   engine start       `docker start` called -> the engine's State.StartedAt (create of the task, network namespace
 //                      and port publishing, mounts, runtime; the engine's clock is this machine's)
+//     of it, any container's start: the same image running `sleep`, no network, port, volume, init or health check,
+//                      `docker start` -> StartedAt: what this engine and runtime take to start any container
 //   entrypoint         the entrypoint's own work before it execs opencode, timed inside the running container with
 //                      `opencode-entrypoint true` (the same checks, then `true` instead of opencode)
 //   opencode inside    StartedAt -> first answer, minus the entrypoint: opencode's start in the container
@@ -47,7 +49,7 @@ const KINDS = (process.env["BENCH_WORKSPACES"] ?? "empty,full").split(",").filte
 const FILES = { dirs: 100, perDir: 1000 };
 const TARGETS = { container: 1.1, engine: 1.25, workspace: 0.1 };
 type Kind = "empty" | "full";
-const COLUMNS = ["bareNoConfig", "bare", "container", "engine", "engineStart", "entrypoint", "inside"] as const;
+const COLUMNS = ["bareNoConfig", "bare", "container", "engine", "engineStart", "entrypoint", "inside", "engineFloor"] as const;
 type Column = (typeof COLUMNS)[number];
 
 const median = (xs: number[]): number => {
@@ -113,6 +115,20 @@ function entrypointWork(d: Deployment): number {
   return Number(execFileSync("docker", ["exec", id, "bash", "-c", script]).toString().trim()) / 1000;
 }
 
+/**
+ * The engine's own floor: `docker start` -> StartedAt for a container of the same image that runs `sleep` with no
+ * network, no port, no volume, no init, no health check and no limits: what any container start costs on this engine
+ * and runtime, whatever it declares. Created once per setup; started and killed each run.
+ */
+async function engineFloor(c: Docker.Container): Promise<number> {
+  const since = Date.now();
+  await c.start();
+  const startedAt = Date.parse((await c.inspect()).State.StartedAt) - since;
+  await c.kill();
+  await c.wait();
+  return startedAt;
+}
+
 /** One container start: `docker start` -> StartedAt, first healthy answer, engine healthy; then docker stop. */
 async function containerStart(d: Deployment): Promise<{ answer: number; engine: number; engineStart: number; entrypoint: number }> {
   const since = Date.now();
@@ -131,6 +147,7 @@ async function main(): Promise<void> {
   const { docker, imageId } = found;
   const work = mkdtempSync(join(tmpdir(), "oc-bench-"));
   const deployments: Deployment[] = [];
+  let floor: Docker.Container | undefined;
   try {
     const binary = await binaryFromImage(docker, work);
     const version = execFileSync(binary, ["--version"]).toString().trim();
@@ -149,6 +166,7 @@ async function main(): Promise<void> {
     // Set up the workspaces and deployments, warm each once, then interleave the timed starts so that the load of a
     // shared machine falls on every column alike.
     const setups = {} as Record<Kind, { homeNoConfig: string; home: string; workspace: string; d: Deployment }>;
+    floor = await docker.createContainer({ Image: imageId, Entrypoint: ["sleep"], Cmd: ["600"], Healthcheck: { Test: ["NONE"] }, HostConfig: { NetworkMode: "none" } });
     for (const kind of KINDS) {
       const homeNoConfig = join(work, `home-${kind}-no-config`);
       const home = join(work, `home-${kind}`);
@@ -189,6 +207,7 @@ async function main(): Promise<void> {
         r.engineStart.push(c.engineStart);
         r.entrypoint.push(c.entrypoint);
         r.inside.push(c.answer - c.engineStart - c.entrypoint);
+        r.engineFloor.push(await engineFloor(floor!));
       }
     }
     const loadAfter = loadavg().map((l) => l.toFixed(2)).join(" ");
@@ -226,6 +245,7 @@ async function main(): Promise<void> {
     console.log("\nthe container's extra time over bare (same config), medians in ms:");
     const extra: string[][] = [["part", ...KINDS]];
     extra.push(["engine start (docker start -> StartedAt)", ...KINDS.map((k) => cell(k, "engineStart"))]);
+    extra.push(["  of it, any container's start (no network, port, volume)", ...KINDS.map((k) => cell(k, "engineFloor"))]);
     extra.push(["entrypoint (its checks, timed in the container)", ...KINDS.map((k) => cell(k, "entrypoint"))]);
     extra.push(["opencode inside (StartedAt -> answer - entrypoint)", ...KINDS.map((k) => cell(k, "inside"))]);
     extra.push(["  minus bare, same config", ...KINDS.map((k) => String(Math.round(m(k, "inside") - m(k, "bare"))))]);
@@ -233,12 +253,21 @@ async function main(): Promise<void> {
     extra.push(["engine healthy after the answer", ...KINDS.map((k) => String(Math.round(m(k, "engine") - m(k, "container"))))]);
     extra.push(["plugins and config (bare same config - no config)", ...KINDS.map((k) => String(Math.round(m(k, "bare") - m(k, "bareNoConfig"))))]);
     table(extra);
+    // What the answer target leaves for everything the container adds, against what the engine takes for any start.
+    for (const k of KINDS) {
+      const allowed = m(k, "bare") * (TARGETS.container - 1);
+      console.log(
+        `${k}: the answer target allows ${Math.round(allowed)} ms over bare; the engine's own start of any container takes ${Math.round(m(k, "engineFloor"))} ms ` +
+          `(${(m(k, "engineFloor") / m(k, "bare")).toFixed(2)} x bare), leaving ${Math.round(allowed - m(k, "engineFloor"))} ms for the network, the port, the mounts, the entrypoint and opencode in the container`,
+      );
+    }
     const declared = deployments[0]!.containerDecl.inputs.healthcheck as { interval?: string; startInterval?: string } | undefined;
     console.log(
       `note: the engine runs its first health check one interval after start (or one start interval, where set); the program declares interval ${declared?.interval ?? "(image default)"}` +
         `, startInterval ${declared?.startInterval ?? "(none)"} (engine ${(await docker.version()).Version})`,
     );
   } finally {
+    await floor?.remove({ force: true });
     for (const d of deployments) await d.cleanup();
     rmSync(work, { recursive: true, force: true });
   }
