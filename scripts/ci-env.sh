@@ -175,7 +175,8 @@ listener() { ss -ltnpH "sport = :$1" | { grep -o 'pid=[0-9]*' || true; } | head 
 # An older setup ran them on the public ports themselves: those are stopped.
 for port in "$TOKEN_PORT" "$HUB_PORT" "$GHCR_PORT"; do
   pid=$(listener "$port")
-  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q registry-front.ts && continue
+  # (the command line read first: under pipefail, `tr | grep -q` can fail by SIGPIPE after grep has matched)
+  [ -n "$pid" ] && [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" == *registry-front.ts* ]] && continue
   if [ -n "$pid" ]; then
     log "$(cat "/proc/$pid/comm" 2>/dev/null) on public port $port (older setup): stopping it"
     kill "$pid"; for _ in $(seq 1 40); do [ -n "$(listener "$port")" ] || break; sleep 0.25; done

@@ -98,7 +98,11 @@ build_provider() {
 build_etcd() {
   local out=$1 work
   work=$(mktemp -d)
-  if ! apt-cache madison etcd-server | grep -q " $ETCD_VERSION "; then
+  # The listing first, then the search: under pipefail, `apt-cache ... | grep -q` fails whenever grep has matched and
+  # quit before apt-cache has written its last line (SIGPIPE), which a cold run beside other work met.
+  local versions
+  versions=$(apt-cache madison etcd-server)
+  if ! grep -q " $ETCD_VERSION " <<<"$versions"; then
     log "etcd-server $ETCD_VERSION is not in the apt sources: add Debian trixie as a source (pinned to priority 1) and apt-get update"
     exit 1
   fi
