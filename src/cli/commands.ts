@@ -70,8 +70,9 @@ async function repairAndProtect(
   pulledImageId?: string,
 ): Promise<boolean> {
   const line = (text: string) => io.out.write(`${text}\n`);
-  const previous = deployment && previousOutputs(deploymentOutputs(deployment), args.stack);
-  if (!deployment || !previous) return false; // a first `up`: nothing to repair or protect
+  if (!deployment) return false; // a stack just created: no state yet
+  const previous = previousOutputs(deploymentOutputs(deployment), args.stack);
+  if (!previous) return false; // a first `up`: nothing to repair or protect
   const observed = await deps.observe(docker, previous);
   const before = stateResources(deployment);
   const protect = async (change: ImageChange | undefined): Promise<void> => {
