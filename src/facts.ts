@@ -63,6 +63,9 @@ export const IMAGE_NAMES = {
   ghcr: "ghcr.io/prizz/opencode-cloud-sandbox",
 } as const;
 
+/** Published image names in pull order: Docker Hub first, then GHCR. */
+export const PUBLISHED_IMAGES = [IMAGE_NAMES.dockerHub, IMAGE_NAMES.ghcr] as const;
+
 /** The tag the real-engine tier gives the sandbox it builds from image/Dockerfile; other checks use it. */
 export const TEST_LOCAL_IMAGE = "opencode-cloud-sandbox:test-local";
 

@@ -1,21 +1,21 @@
-// `npm run up` and `npm run down` through the Pulumi Automation API.
+// `npm run up` and `npm run down`: the stack through the Pulumi CLI (stack.ts), the host through dockerode.
 
 import { homedir } from "node:os";
 import type { Deployment, EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import type Docker from "dockerode";
 import { fullKey } from "../config/schema.js";
+import { PUBLISHED_IMAGES } from "../facts.js";
 import { formatBytes } from "../bytes.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
 import { handOffEnv } from "../image/handoff.js";
 import { registryResolver } from "../image/resolver.js";
-import { PUBLISHED_IMAGES } from "../sandbox/program.js";
 import type { ProgramLog } from "../sandbox/log.js";
 import type { CliArgs } from "./args.js";
 import { planBackend } from "./backend.js";
 import { generatePassword, needsPassword } from "./password.js";
 import { pruneImages } from "./prune.js";
 import { containerFacts, preUpgradeBackup, volumesPresent } from "./day-two.js";
-import { connectDocker, pullWithProgress } from "./docker.js";
+import { connectDocker, loadDockerClient, pullWithProgress } from "./docker.js";
 import { containerPlan, deploymentOutputs, driftRepairs, engineMatchesState, imageChange, stateResources, type ImageChange } from "./drift.js";
 import { NoSandboxError, sandboxOutputs, type SandboxOutputsView } from "./sandbox-view.js";
 import { openStack, PROJECT_DIR, rawConfigFrom, type CommandDeps, type Io, type StackHandle } from "./stack.js";
@@ -86,7 +86,7 @@ async function repairAndProtect(
     return true;
   }
   line("Refreshing the state from the engine ...");
-  await stack.refresh({ onOutput: (text) => io.out.write(text), color: "auto" });
+  await stack.refresh({ onOutput: (text) => io.out.write(text) });
   const after = stateResources(await stack.exportStack());
   const events: EngineEvent[] = [];
   await stack.preview({ onEvent: (e) => void events.push(e) });
@@ -113,9 +113,11 @@ async function prepareHost(settings: SandboxSettings, stack: StackHandle, args: 
 
 export async function up(args: CliArgs, io: Io = defaultIo, deps: CommandDeps = defaultDeps): Promise<void> {
   const line = (text: string) => io.out.write(`${text}\n`);
+  // The Docker client loads while the CLI opens the stack (connectDocker reports a failure to load it).
+  loadDockerClient().catch(() => undefined);
   const stack = await deps.openStack(args, io, true);
   line(`Stack ${args.stack} (config: stacks/Pulumi.${args.stack}.yaml).`);
-  let config = await stack.getAllConfig();
+  let config = stack.config;
   let passwordSet: Promise<void> | undefined;
   if (needsPassword(config)) {
     // No unauthenticated sandbox: a strong password on first use, kept only as the stack's secret (never printed).
@@ -168,7 +170,7 @@ export async function down(args: CliArgs, io: Io = defaultIo, deps: Pick<Command
   }
   const outputs = await stack.outputs();
   const volumes = Object.values((outputs["volumeNames"]?.value ?? {}) as Record<string, string>);
-  await stack.destroy({ onOutput: (text) => io.out.write(text), color: "auto" });
+  await stack.destroy({ onOutput: (text) => io.out.write(text) });
   line("");
   line(`The sandbox container is removed. Your data stays in the volumes ${volumes.join(", ") || "(none recorded)"};`);
   line(`\`npm run up${args.stack === "dev" ? "" : ` -- --stack ${args.stack}`}\` attaches them again.`);

@@ -11,10 +11,9 @@ import { pipeline } from "node:stream/promises";
 import type Docker from "dockerode";
 import { formatBytes } from "../bytes.js";
 import { parseSettings } from "../config/settings.js";
-import { BACKUPS, LABELS, MANAGED_BY, VOLUME_KINDS, VOLUMES, type VolumeKind } from "../facts.js";
-import { CONTAINER_POLICY } from "../sandbox/container.js";
-import { PUBLISHED_IMAGES } from "../sandbox/program.js";
-import { volumeLabels } from "../sandbox/volumes.js";
+import { BACKUPS, LABELS, MANAGED_BY, PUBLISHED_IMAGES, VOLUME_KINDS, VOLUMES, type VolumeKind } from "../facts.js";
+import { CONTAINER_POLICY } from "../sandbox/policy.js";
+import { volumeLabels } from "../sandbox/policy.js";
 import { sinceEpochSeconds, type CliArgs } from "./args.js";
 import { archiveName, archivesToPrune, backupDir, backupScript, HELPER_ROOT, MANIFEST_ENV, NO_SQLITE_EXIT, parseManifest, restoreScript, type Manifest } from "./backup.js";
 import { rawConfigFrom, type CommandDeps, type Io, type StackHandle } from "./stack.js";
@@ -55,7 +54,7 @@ export async function openTarget(args: CliArgs, io: Io, deps: DayTwoDeps): Promi
     throw e;
   }
   const out = sandboxOutputs(await stack.outputs(), args.stack);
-  const settings = parseSettings(rawConfigFrom(await stack.getAllConfig(), args.stack, deps.homeDir), PUBLISHED_IMAGES);
+  const settings = parseSettings(rawConfigFrom(stack.config, args.stack, deps.homeDir), PUBLISHED_IMAGES);
   const docker = await deps.connectDocker(settings.docker.host, io.env, settings.docker.sshOpts);
   return { stackName: args.stack, out, docker };
 }

@@ -47,7 +47,7 @@ export function stateResources(deployment: { readonly deployment?: unknown }): S
     .map((r) => ({ urn: r.urn, type: r.type, name: String(r.outputs?.["name"] ?? r.inputs?.name ?? r.urn.split("::").at(-1)), ...(r.id ? { id: r.id } : {}) }));
 }
 
-/** The stack's outputs in an exported deployment (its root resource's), as the Automation API's output map has them. */
+/** The stack's outputs in an exported deployment (its root resource's), as `StackHandle.outputs` has them. */
 export function deploymentOutputs(deployment: { readonly deployment?: unknown }): Record<string, { readonly value: unknown }> {
   const root = exportedResources(deployment).find((r) => r.type === STACK_TYPE);
   return Object.fromEntries(Object.entries(root?.outputs ?? {}).map(([k, value]) => [k, { value }]));

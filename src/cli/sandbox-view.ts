@@ -26,7 +26,7 @@ export class NoSandboxError extends Error {
   override readonly name = "NoSandboxError";
 }
 
-/** Reads the Automation API's output map; a stack never brought up has none. */
+/** Reads a stack's output map (`StackHandle.outputs`); a stack never brought up has none. */
 export function sandboxOutputs(outputs: Readonly<Record<string, { readonly value?: unknown }>>, stack: string): SandboxOutputsView {
   const text = (key: string) => (typeof outputs[key]?.value === "string" ? (outputs[key]!.value as string) : "");
   const names = (outputs["volumeNames"]?.value ?? {}) as Partial<Record<VolumeKind, string>>;

@@ -1,10 +1,14 @@
-// What every command works on: the stack (through the Pulumi Automation API, state where backend.ts says) and the
-// stack's config as the settings module reads it; the commands' injectable I/O.
+// What every command works on: the stack (the Pulumi CLI run directly, state where backend.ts says) and the stack's
+// config as the settings module reads it; the commands' injectable I/O.
+//
+// The commands run the CLI themselves rather than through the Automation API's LocalWorkspace: loading it costs
+// about 1.3 s of CPU per command here (it pulls in the whole SDK), and it runs `pulumi version` before every stack
+// it opens. The SDK's PulumiCommand still finds (or installs) the CLI and checks its version, beside the first command.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalWorkspace, type ConfigMap, type EngineEvent, type Stack } from "@pulumi/pulumi/automation/index.js";
+import type { ConfigMap, ConfigValue, Deployment, EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import type Docker from "dockerode";
 import { hostFiles, PROJECT_DIR } from "../config/host-files.js";
 import { PROJECT, type RawConfig } from "../config/schema.js";
@@ -14,7 +18,7 @@ import type { ListedImage } from "./prune.js";
 import { prepareBackend } from "./backend.js";
 import type { ProgressOutput } from "./docker.js";
 import type { Observed } from "./drift.js";
-import { ensurePulumiCli, runPulumi } from "./pulumi-cli.js";
+import { ensurePulumiCli, runPulumi, DEFAULT_CLI } from "./pulumi-cli.js";
 import type { SandboxOutputsView } from "./sandbox-view.js";
 
 export { PROJECT_DIR };
@@ -32,15 +36,33 @@ export interface UpdateOptions {
   readonly onOutput: (text: string) => void;
 }
 
-/** The parts of a Pulumi stack the commands use. */
-export type StackHandle = Pick<Stack, "getAllConfig" | "setConfig" | "outputs" | "destroy" | "refresh" | "preview" | "exportStack"> & {
+/** Where the CLI's output goes. */
+export interface OutputOptions {
+  readonly onOutput: (text: string) => void;
+}
+
+/** The stack operations the commands use, each one run of the Pulumi CLI on the stack. */
+export interface StackHandle {
+  readonly name: string;
   /** The environment every later Pulumi command of the stack runs with (the program inherits it). */
   readonly workspace: { readonly envVars: Record<string, string> };
   /** Whether opening the stack created it (a new stack has no state yet). */
   readonly created: boolean;
+  /** The stack's config (`pulumi config --show-secrets --json`) as it was when the stack was opened. */
+  readonly config: ConfigMap;
+  /** `pulumi config set`, the value given on standard input (never on the command line, where `ps` shows it). */
+  setConfig(key: string, value: ConfigValue): Promise<void>;
+  /** `pulumi stack output --json`: values (a secret one reads `[secret]`). */
+  outputs(): Promise<Record<string, { readonly value: unknown }>>;
+  /** `pulumi stack export` (secrets stay encrypted). */
+  exportStack(): Promise<Deployment>;
+  refresh(opts: OutputOptions): Promise<void>;
+  /** `pulumi preview`, its engine events handed over one by one. */
+  preview(opts: { readonly onEvent: (event: EngineEvent) => void }): Promise<void>;
+  destroy(opts: OutputOptions): Promise<void>;
   /** `pulumi up` on the stack; answers the stack's outputs (values) as the update itself reported them. */
   update(opts: UpdateOptions): Promise<Record<string, unknown>>;
-};
+}
 
 /** The commands' I/O, injectable for tests. */
 export interface CommandDeps {
@@ -71,53 +93,105 @@ export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string)
 
 const NO_STACK = /no stack named/i;
 
-export async function openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle> {
-  const line = (text: string) => io.out.write(`${text}\n`);
-  const pulumiCommand = await ensurePulumiCli(line);
-  const backend = prepareBackend(PROJECT_DIR, homedir(), io.env, line);
-  line(`Using ${backend.description}.`);
-  const opts = { pulumiCommand, envVars: backend.env };
-  const program = { stackName: args.stack, workDir: PROJECT_DIR };
-  // Select first (the usual case), create only when there is none: the caller then knows the stack is new.
-  let stack: Stack;
-  let created = false;
-  try {
-    stack = await LocalWorkspace.selectStack(program, opts);
-  } catch (e) {
-    if (!create || !NO_STACK.test((e as Error).message)) throw e;
-    stack = await LocalWorkspace.createStack(program, opts);
-    created = true;
+/** The CLI on one stack: every command with `--stack`, in the project's directory, with the backend's environment. */
+class CliStack implements StackHandle {
+  readonly workspace: { readonly envVars: Record<string, string> };
+
+  constructor(
+    readonly name: string,
+    readonly created: boolean,
+    readonly config: ConfigMap,
+    private readonly command: string,
+    envVars: Record<string, string>,
+  ) {
+    this.workspace = { envVars };
   }
-  return Object.assign(stack, { created, update: (o: UpdateOptions) => updateStack(stack, o) });
+
+  private run(args: readonly string[], opts: { onOutput?: (text: string) => void; input?: string; env?: Record<string, string> } = {}): Promise<string> {
+    return runPulumi(this.command, [...args, "--stack", this.name], { cwd: PROJECT_DIR, ...opts, env: { ...this.workspace.envVars, ...opts.env } });
+  }
+
+  /** Runs a command that writes its engine events to a log (the CLI offers `--event-log` only with PULUMI_DEBUG_COMMANDS). */
+  private async withEvents(args: readonly string[], onOutput?: (text: string) => void): Promise<EngineEvent[]> {
+    const dir = mkdtempSync(join(tmpdir(), "opencode-cloud-events-"));
+    const log = join(dir, "events.jsonl");
+    try {
+      await this.run([...args, "--event-log", log], { env: { PULUMI_DEBUG_COMMANDS: "true" }, ...(onOutput ? { onOutput } : {}) });
+      return parseEventLog(readFileSync(log, "utf8"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async setConfig(key: string, value: ConfigValue): Promise<void> {
+    await this.run(["config", "set", key, value.secret ? "--secret" : "--plaintext", "--raw"], { input: value.value });
+  }
+
+  async outputs(): Promise<Record<string, { readonly value: unknown }>> {
+    const values = JSON.parse(await this.run(["stack", "output", "--json"])) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value }]));
+  }
+
+  async exportStack(): Promise<Deployment> {
+    return JSON.parse(await this.run(["stack", "export"])) as Deployment;
+  }
+
+  async refresh(opts: OutputOptions): Promise<void> {
+    await this.run(["refresh", "--yes", "--skip-preview", "--color", "auto"], opts);
+  }
+
+  async preview(opts: { readonly onEvent: (event: EngineEvent) => void }): Promise<void> {
+    for (const event of await this.withEvents(["preview"])) opts.onEvent(event);
+  }
+
+  async destroy(opts: OutputOptions): Promise<void> {
+    await this.run(["destroy", "--yes", "--skip-preview", "--color", "auto"], opts);
+  }
+
+  async update(opts: UpdateOptions): Promise<Record<string, unknown>> {
+    const args = ["up", "--yes", "--skip-preview", "--color", "auto", ...(opts.refresh ? ["--refresh"] : [])];
+    return stackOutputs(await this.withEvents(args, opts.onOutput));
+  }
 }
 
 /**
- * `pulumi up --yes --skip-preview` on the stack, as the Automation API's `Stack.up` runs it, with the outputs taken
- * from the update's own event log: `Stack.up` reads them afterwards with two `pulumi stack output` calls and one
- * `pulumi stack history` (0.4 s each, the update's result unchanged).
+ * Opens the stack: reading its config is the check that it exists (no `stack select`: every command names the
+ * stack). A missing one is created when `create` says so (the caller then knows it is new), and its config (a
+ * committed stacks/Pulumi.<stack>.yaml may hold some) read then. The CLI on PATH reads while its version is
+ * checked; one installed just now reads after.
  */
-async function updateStack(stack: Stack, opts: UpdateOptions): Promise<Record<string, unknown>> {
-  const ws = stack.workspace;
-  const dir = mkdtempSync(join(tmpdir(), "opencode-cloud-up-"));
-  const log = join(dir, "events.jsonl");
-  try {
-    // The CLI offers --event-log only with PULUMI_DEBUG_COMMANDS (the Automation API sets it for the same flag).
-    const env = { PULUMI_DEBUG_COMMANDS: "true", ...(ws.pulumiHome ? { PULUMI_HOME: ws.pulumiHome } : {}), ...ws.envVars };
-    const args = ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "auto", "--stack", stack.name, "--event-log", log];
-    await runPulumi(ws.pulumiCommand.command, [...args, ...(opts.refresh ? ["--refresh"] : [])], { cwd: ws.workDir, env, onOutput: opts.onOutput });
-    return stackOutputs(readFileSync(log, "utf8"));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export async function openStack(args: CliArgs, io: Io, create: boolean): Promise<StackHandle> {
+  const line = (text: string) => io.out.write(`${text}\n`);
+  const backend = prepareBackend(PROJECT_DIR, homedir(), io.env, line);
+  line(`Using ${backend.description}.`);
+  const envVars = { ...backend.env };
+  const cli = (command: string, cliArgs: readonly string[]) => runPulumi(command, [...cliArgs, "--stack", args.stack], { cwd: PROJECT_DIR, env: envVars });
+  const readConfig = (command: string) =>
+    cli(command, ["config", "--show-secrets", "--json"]).then(
+      (json) => JSON.parse(json) as ConfigMap,
+      (e: unknown) => e as Error,
+    );
+  const reading = readConfig(DEFAULT_CLI);
+  const command = (await ensurePulumiCli(line)).command;
+  const read = command === DEFAULT_CLI ? await reading : await readConfig(command);
+  if (!(read instanceof Error)) return new CliStack(args.stack, false, read, command, envVars);
+  if (!(create && NO_STACK.test(read.message))) throw read;
+  await runPulumi(command, ["stack", "init", args.stack], { cwd: PROJECT_DIR, env: envVars });
+  const config = await readConfig(command);
+  if (config instanceof Error) throw config;
+  return new CliStack(args.stack, true, config, command, envVars);
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
-/** The root stack resource's outputs (values) in an update's event log, one JSON engine event per line (pure). */
-export function stackOutputs(eventLog: string): Record<string, unknown> {
-  for (const text of eventLog.split("\n")) {
-    if (!text.trim()) continue;
-    const event = JSON.parse(text) as EngineEvent;
+/** The engine events of a `--event-log` file, one JSON event per line (pure). */
+export function parseEventLog(text: string): EngineEvent[] {
+  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as EngineEvent);
+}
+
+/** The root stack resource's outputs (values) among an update's engine events (pure). */
+export function stackOutputs(events: readonly EngineEvent[]): Record<string, unknown> {
+  for (const event of events) {
     const step = event.resOutputsEvent?.metadata;
     if (step?.type === STACK_TYPE) return (step.new?.outputs ?? {}) as Record<string, unknown>;
   }

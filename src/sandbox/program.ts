@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { IMAGE_NAMES, LABELS, MANAGED_BY, type VolumeKind } from "../facts.js";
+import { LABELS, MANAGED_BY, PUBLISHED_IMAGES, type VolumeKind } from "../facts.js";
 import { readRawConfig } from "../config/read.js";
 import { parseSettings, type SandboxSettings } from "../config/settings.js";
 import { takeHandOff } from "../image/handoff.js";
@@ -38,9 +38,6 @@ export interface SandboxOutputs {
   /** Registry that served the image (`docker.io`, `ghcr.io`, ...) or `local build`. */
   readonly registry: pulumi.Output<string>;
 }
-
-/** Published image names in pull order: Docker Hub first, then GHCR. */
-export const PUBLISHED_IMAGES = [IMAGE_NAMES.dockerHub, IMAGE_NAMES.ghcr] as const;
 
 export interface SandboxArgs {
   readonly settings: SandboxSettings;

@@ -3,12 +3,8 @@
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LABELS, MANAGED_BY, VOLUME_KINDS, type VolumeKind } from "../facts.js";
-
-/** The labels every volume of a stack carries (the program declares them; `restore` creates missing volumes with them). */
-export function volumeLabels(stack: string, kind: VolumeKind): Record<string, string> {
-  return { [LABELS.managedBy]: MANAGED_BY, [LABELS.stack]: stack, [LABELS.volumeKind]: kind };
-}
+import { VOLUME_KINDS, type VolumeKind } from "../facts.js";
+import { volumeLabels } from "./policy.js";
 
 export interface SandboxVolumesArgs {
   readonly stack: string;

@@ -17,7 +17,7 @@ import {
   type VolumeKind,
 } from "../facts.js";
 import type { Resources, TeamMember } from "../config/team.js";
-import { CONTAINER_POLICY } from "../sandbox/container.js";
+import { CONTAINER_POLICY } from "../sandbox/policy.js";
 
 type ObjectMeta = k8s.types.input.meta.v1.ObjectMeta;
 

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPulumi } from "../../../src/cli/pulumi-cli.js";
-import { stackOutputs } from "../../../src/cli/stack.js";
+import { parseEventLog, stackOutputs } from "../../../src/cli/stack.js";
 
 const event = (type: string, outputs: Record<string, unknown>, sequence: number) =>
   JSON.stringify({ sequence, timestamp: 0, resOutputsEvent: { metadata: { op: "same", urn: `urn:${type}`, type, provider: "", new: { type, urn: `urn:${type}`, id: "", parent: "", provider: "", outputs } } } });
@@ -15,11 +15,11 @@ describe("stackOutputs", () => {
       JSON.stringify({ sequence: 3, timestamp: 0, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: {}, policyPacks: {} } }),
       "",
     ].join("\n");
-    expect(stackOutputs(log)).toEqual({ url: "http://127.0.0.1:3000", tunnel: "", imageId: "sha256:abc" });
+    expect(stackOutputs(parseEventLog(log))).toEqual({ url: "http://127.0.0.1:3000", tunnel: "", imageId: "sha256:abc" });
   });
 
   it("says so when the log has no outputs of the stack", () => {
-    expect(() => stackOutputs(event("docker:index/volume:Volume", {}, 0))).toThrow("the update's event log reports no outputs of the pulumi:pulumi:Stack resource");
+    expect(() => stackOutputs(parseEventLog(event("docker:index/volume:Volume", {}, 0)))).toThrow("the update's event log reports no outputs of the pulumi:pulumi:Stack resource");
   });
 });
 
@@ -29,13 +29,24 @@ describe("runPulumi", () => {
 
   it("streams standard output, with the CLI's own directory first on PATH and the given environment", async () => {
     const out: string[] = [];
-    await runPulumi(node, ["-e", "console.log(process.env.PATH.split(':')[0], process.env.EXTRA, process.env.PULUMI_AUTOMATION_API)"], opts(out, { EXTRA: "x" }));
+    await runPulumi(node, ["-e", "console.log(process.env.PATH.split(':')[0], process.env.EXTRA, process.env.PULUMI_AUTOMATION_API)", "--"], opts(out, { EXTRA: "x" }));
     expect(out.join("")).toBe(`${dirname(node)} x true\n`);
+  });
+
+  it("answers standard output, runs non-interactively, and gives `input` on standard input, not on the command line", async () => {
+    const script = "let i = ''; process.stdin.on('data', (c) => (i += c)).on('end', () => console.log(JSON.stringify({ argv: process.argv.slice(1), input: i })))";
+    const answer = JSON.parse(await runPulumi(node, ["-e", script, "--"], { cwd: process.cwd(), env: {}, input: "s3cret\nvalue" })) as { argv: string[]; input: string };
+    expect(answer).toEqual({ argv: ["--non-interactive"], input: "s3cret\nvalue" });
+  });
+
+  it("names the command's words in its failure", async () => {
+    const failing = runPulumi(node, ["stack", "select", "--stack", "dev"], { cwd: process.cwd(), env: {} });
+    await expect(failing).rejects.toThrow(/^pulumi stack select exited with code 1:/);
   });
 
   it("rejects with the exit code and standard error when the command fails", async () => {
     const out: string[] = [];
-    const failing = runPulumi(node, ["-e", "console.log('progress'); console.error('error: the update failed'); process.exit(3)"], opts(out));
+    const failing = runPulumi(node, ["-e", "console.log('progress'); console.error('error: the update failed'); process.exit(3)", "--"], opts(out));
     await expect(failing).rejects.toThrow("pulumi -e exited with code 3:\nerror: the update failed");
     expect(out.join("")).toBe("progress\n");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { goDuration } from "../../../src/sandbox/container.js";
+import { goDuration } from "../../../src/sandbox/policy.js";
 
 describe("goDuration: the engine's read-back form of a duration", () => {
   it.each([

@@ -14,7 +14,7 @@ import {
   VOLUMES,
 } from "../../../src/facts.js";
 import { Secret } from "../../../src/config/secret.js";
-import { CONTAINER_POLICY } from "../../../src/sandbox/container.js";
+import { CONTAINER_POLICY } from "../../../src/sandbox/policy.js";
 import { memberPassword } from "../../../src/team/password.js";
 import { fakeDigest, runProgram, type DeclaredResource, type ProgramRun } from "../../support/program.js";
 import { K8S, teamOverrides, TEAM_SEED } from "../../support/team.js";
