@@ -118,9 +118,9 @@ describe("release rehearsal plan", () => {
 
   it("signing: key mode with a cosign binary, else skipped with the reason", () => {
     expect(signingPlan("/x/cosign", "COSIGN")).toEqual({ mode: "key", cosign: "/x/cosign" });
-    const skipped = signingPlan(undefined, "/tools/cosign-3.0.5-*/cosign");
+    const skipped = signingPlan(undefined, "/tools/bin/cosign");
     expect(skipped.mode).toBe("skipped");
-    expect(skipped.mode === "skipped" && skipped.reason).toMatch(/no cosign binary \(looked in \/tools\/cosign-3\.0\.5-\*\/cosign/);
+    expect(skipped.mode === "skipped" && skipped.reason).toMatch(/no cosign binary \(looked in \/tools\/bin\/cosign;/);
   });
 
   it("read-back: every tag an index over the verified digests, the signed index in each registry", () => {
