@@ -117,6 +117,29 @@ if ! $DOCKER info >/dev/null 2>&1; then
 fi
 log "engine $($DOCKER version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 
+auth_dir="$CI_ENV_DIR/auth"
+mkdir -p "$auth_dir"
+# The front (scripts/ci-env/registry-front.ts) speaks plain HTTP and TLS on each public port, as clients expect
+# (docker-build's read-back speaks TLS only). Its certificate is signed by a test CA put into the system's trust
+# store (the Go tools read it; nothing else changes). Made before the base image, which carries the machine's CAs
+# (step 3): made after it, a new machine's second run found another set of CAs and re-imported the base, rebuilding
+# every image on it (seen in the first cold `.ci/run`).
+if [ ! -s "$auth_dir/front-cert.pem" ]; then
+  log "TLS certificate for the registries' front (test CA in the system trust store)"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=opencode-cloud-ci test CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -keyout "$auth_dir/ca-key.pem" -out "$auth_dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$LOOPBACK" -keyout "$auth_dir/front-key.pem" -out "$auth_dir/front.csr" 2>/dev/null
+  printf 'subjectAltName=IP:%s,DNS:localhost\nextendedKeyUsage=serverAuth\n' "$LOOPBACK" >"$auth_dir/front.ext"
+  openssl x509 -req -in "$auth_dir/front.csr" -CA "$auth_dir/ca.pem" -CAkey "$auth_dir/ca-key.pem" -CAcreateserial \
+    -days 3650 -extfile "$auth_dir/front.ext" -out "$auth_dir/front-cert.pem" 2>/dev/null
+  chmod 600 "$auth_dir/ca-key.pem" "$auth_dir/front-key.pem"
+fi
+if ! cmp -s "$auth_dir/ca.pem" /usr/local/share/ca-certificates/opencode-cloud-ci.crt; then
+  cp "$auth_dir/ca.pem" /usr/local/share/ca-certificates/opencode-cloud-ci.crt
+  update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed"
+fi
+
 # 3. base image -----------------------------------------------------------------------------------------------
 # This machine's own extra CAs (an egress proxy here re-signs TLS) go into the base, so that builds on it reach
 # the npm registry as the host does; the label says which CAs it holds, and a change re-imports it.
@@ -148,8 +171,6 @@ debian_base() {
 debian_base amd64 "$BASE_IMAGE"
 
 # 4. registries and token endpoint ----------------------------------------------------------------------------
-auth_dir="$CI_ENV_DIR/auth"
-mkdir -p "$auth_dir"
 if [ ! -s "$auth_dir/cert.pem" ]; then
   log "token signing key"
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=opencode-cloud-ci token issuer" \
@@ -199,25 +220,6 @@ if [ "$(answers "$token_inner")" != 200 ]; then
     >"$CI_ENV_DIR/token-server.log" 2>&1 </dev/null &
   echo $! >"$CI_ENV_DIR/token-server.pid"
   wait_for "$token_inner" 200 "token server" "$CI_ENV_DIR/token-server.log"
-fi
-
-# The front (scripts/ci-env/registry-front.ts) speaks plain HTTP and TLS on each public port, as clients expect
-# (docker-build's read-back speaks TLS only). Its certificate is signed by a test CA put into the system's trust
-# store (the Go tools read it; nothing else changes).
-if [ ! -s "$auth_dir/front-cert.pem" ]; then
-  log "TLS certificate for the registries' front (test CA in the system trust store)"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=opencode-cloud-ci test CA" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
-    -keyout "$auth_dir/ca-key.pem" -out "$auth_dir/ca.pem" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=$LOOPBACK" -keyout "$auth_dir/front-key.pem" -out "$auth_dir/front.csr" 2>/dev/null
-  printf 'subjectAltName=IP:%s,DNS:localhost\nextendedKeyUsage=serverAuth\n' "$LOOPBACK" >"$auth_dir/front.ext"
-  openssl x509 -req -in "$auth_dir/front.csr" -CA "$auth_dir/ca.pem" -CAkey "$auth_dir/ca-key.pem" -CAcreateserial \
-    -days 3650 -extfile "$auth_dir/front.ext" -out "$auth_dir/front-cert.pem" 2>/dev/null
-  chmod 600 "$auth_dir/ca-key.pem" "$auth_dir/front-key.pem"
-fi
-if ! cmp -s "$auth_dir/ca.pem" /usr/local/share/ca-certificates/opencode-cloud-ci.crt; then
-  cp "$auth_dir/ca.pem" /usr/local/share/ca-certificates/opencode-cloud-ci.crt
-  update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed"
 fi
 
 start_registry() { # NAME INNER-PORT SERVICE
