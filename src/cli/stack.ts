@@ -93,7 +93,19 @@ export function rawConfigFrom(config: ConfigMap, stack: string, homeDir: string)
 
 const NO_STACK = /no stack named/i;
 
-/** The CLI on one stack: every command with `--stack`, in the project's directory, with the backend's environment. */
+/** What one CLI run on a stack may add: its output, its standard input, more environment. */
+interface StackRunOptions {
+  readonly onOutput?: (text: string) => void;
+  readonly input?: string;
+  readonly env?: Record<string, string>;
+}
+
+/** Runs `command args --stack <stack>` in the project's directory, with the backend's environment. */
+function runOnStack(command: string, stack: string, envVars: Record<string, string>, args: readonly string[], opts: StackRunOptions = {}): Promise<string> {
+  return runPulumi(command, [...args, "--stack", stack], { cwd: PROJECT_DIR, ...opts, env: { ...envVars, ...opts.env } });
+}
+
+/** The CLI on one stack (runOnStack for each operation). */
 class CliStack implements StackHandle {
   readonly workspace: { readonly envVars: Record<string, string> };
 
@@ -107,8 +119,8 @@ class CliStack implements StackHandle {
     this.workspace = { envVars };
   }
 
-  private run(args: readonly string[], opts: { onOutput?: (text: string) => void; input?: string; env?: Record<string, string> } = {}): Promise<string> {
-    return runPulumi(this.command, [...args, "--stack", this.name], { cwd: PROJECT_DIR, ...opts, env: { ...this.workspace.envVars, ...opts.env } });
+  private run(args: readonly string[], opts: StackRunOptions = {}): Promise<string> {
+    return runOnStack(this.command, this.name, this.workspace.envVars, args, opts);
   }
 
   /** Runs a command that writes its engine events to a log (the CLI offers `--event-log` only with PULUMI_DEBUG_COMMANDS). */
@@ -165,9 +177,9 @@ export async function openStack(args: CliArgs, io: Io, create: boolean): Promise
   const backend = prepareBackend(PROJECT_DIR, homedir(), io.env, line);
   line(`Using ${backend.description}.`);
   const envVars = { ...backend.env };
-  const cli = (command: string, cliArgs: readonly string[]) => runPulumi(command, [...cliArgs, "--stack", args.stack], { cwd: PROJECT_DIR, env: envVars });
+  // Settled either way: the read on PATH runs while the version is checked, and is awaited only after it.
   const readConfig = (command: string) =>
-    cli(command, ["config", "--show-secrets", "--json"]).then(
+    runOnStack(command, args.stack, envVars, ["config", "--show-secrets", "--json"]).then(
       (json) => JSON.parse(json) as ConfigMap,
       (e: unknown) => e as Error,
     );
@@ -176,7 +188,7 @@ export async function openStack(args: CliArgs, io: Io, create: boolean): Promise
   const read = command === DEFAULT_CLI ? await reading : await readConfig(command);
   if (!(read instanceof Error)) return new CliStack(args.stack, false, read, command, envVars);
   if (!(create && NO_STACK.test(read.message))) throw read;
-  await runPulumi(command, ["stack", "init", args.stack], { cwd: PROJECT_DIR, env: envVars });
+  await runOnStack(command, args.stack, envVars, ["stack", "init"]);
   const config = await readConfig(command);
   if (config instanceof Error) throw config;
   return new CliStack(args.stack, true, config, command, envVars);
