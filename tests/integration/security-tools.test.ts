@@ -101,6 +101,7 @@ describeOn(withTools("trivy"), "trivy-gate with the real trivy on the sandbox im
     // the other was fixed long before the installed version.
     writeTrivyDb(dir, cacheDir, [advisory(fixable, `${target.version}+occ1`), advisory(absent, "0.0.1-1")]);
     const run = await gate();
+    console.log(`trivy-gate on ${TEST_LOCAL_IMAGE} (exit ${run.code}): ${errorOf(run)}; outputs ${JSON.stringify(run.outputs)}`);
     expect(run.code, run.stdout).toBe(1);
     expect(errorOf(run)).toContain(`1 finding(s) at CRITICAL and above, with a fix available: ${fixable} (${target.binary})`);
     expect(errorOf(run)).not.toContain(absent);
