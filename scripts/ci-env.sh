@@ -389,7 +389,7 @@ rehearsal_arm64
 # docker-container builder from setup-buildx-action, and so does the rehearsal, from buildkitd built in step 9.
 rehearsal_builder() {
   # buildkitd and buildctl: the tools/buildkit set of step 9 (checked against its go.sum, cached by version).
-  local bin="$TOOLS_DIR/bin" ctx BUILDKIT_IMAGE
+  local bin="$TOOLS_BIN" ctx BUILDKIT_IMAGE
   if [ ! -x "$bin/buildkitd" ] || [ ! -x "$bin/buildctl" ]; then die "no buildkitd/buildctl in $bin (step 9 builds tools/buildkit)"; fi
   BUILDKIT_IMAGE="$BUILDKIT_REPOSITORY:$("$bin/buildkitd" --version 2>/dev/null | awk '{print $3}')"
   if ! $DOCKER image inspect "$BUILDKIT_IMAGE" >/dev/null 2>&1; then

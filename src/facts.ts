@@ -117,10 +117,13 @@ export const SELF_TEST_OK = /^(\d+)\/(\d+) tools ok$/m;
  * the settings file tests read (URLs, push credentials). The two registries listen on loopback only and stand in
  * for Docker Hub and GHCR, each behind the bearer-token endpoint, as the real ones are.
  */
+const TOOLS_DIR = "/var/tmp/opencode-cloud-tools";
 export const CI_ENV = {
   dir: "/var/tmp/opencode-cloud-ci",
   /** The Go tools built from tools/<set>/ (scripts/ci-env/build-tools.sh): cache, bin/ (on PATH), env files. */
-  toolsDir: "/var/tmp/opencode-cloud-tools",
+  toolsDir: TOOLS_DIR,
+  /** Where build-tools links every PATH tool it built (pulumi, cosign, trivy, dive ...): the directory put first on PATH. */
+  toolsBin: `${TOOLS_DIR}/bin`,
   settingsFile: "env.json",
   /**
    * The Kubernetes pieces (KUBE_TOOLS) build in the background after the other Go tools, at the lowest priority, and

@@ -14,7 +14,7 @@ import { cacheEntryName, cacheKey, goBuildCommand, goTestCommand, isLocalPackage
 const ROOT = resolve(import.meta.dirname, "../..");
 const TOOLS_SRC = join(ROOT, "tools");
 const CACHE = join(CI_ENV.toolsDir, "cache");
-const BIN = join(CI_ENV.toolsDir, "bin");
+const BIN = CI_ENV.toolsBin;
 const LOGS = join(CI_ENV.toolsDir, "logs");
 const started = Date.now();
 const log = (msg: string) => console.log(`[build-tools ${String(Math.round((Date.now() - started) / 1000)).padStart(3)}s] ${msg}`);

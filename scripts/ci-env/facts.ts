@@ -14,6 +14,7 @@ const vars: Record<string, string | number> = {
   BASE_IMAGE_ARM64: CI_ENV.baseImageArm64,
   BUILDKIT_REPOSITORY: CI_ENV.rehearsal.buildkitRepository,
   TOOLS_DIR: CI_ENV.toolsDir,
+  TOOLS_BIN: CI_ENV.toolsBin,
   REHEARSAL_BUILDER: CI_ENV.rehearsal.builder,
   REHEARSAL_DOCKER_CONFIG: CI_ENV.rehearsal.dockerConfig,
   TEST_LOCAL_IMAGE,

@@ -1,5 +1,5 @@
 // The real cosign, trivy and dive, built from their Go modules by scripts/ci-env/build-tools.sh into the
-// version-keyed cache and linked into its bin directory (CI_ENV.toolsDir in src/facts.ts). Under CI=true a missing binary fails the importing test file;
+// version-keyed cache and linked into its bin directory (CI_ENV.toolsBin in src/facts.ts). Under CI=true a missing binary fails the importing test file;
 // elsewhere the tests that need them are skipped with the reason printed.
 
 import { spawnSync } from "node:child_process";
@@ -16,7 +16,7 @@ export type ToolName = "cosign" | "trivy" | "dive";
  * Each tool is its own set under tools/, built by scripts/ci-env/build-tools.sh.
  */
 export function realTools<N extends ToolName>(...names: N[]): Record<N, string> | undefined {
-  const tools = Object.fromEntries(names.map((name) => [name, join(CI_ENV.toolsDir, "bin", name)])) as Record<N, string>;
+  const tools = Object.fromEntries(names.map((name) => [name, join(CI_ENV.toolsBin, name)])) as Record<N, string>;
   const missing = names.filter((name) => !existsSync(tools[name]));
   if (missing.length === 0) return tools;
   const reason = `${missing.map((name) => `${name} (${tools[name]})`).join(", ")} not built; run scripts/ci-env/build-tools.sh`;
